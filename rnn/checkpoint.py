@@ -1,0 +1,111 @@
+"""Save and load a model bundle: assets/<task>/{model.pt, config.json, vocab_*.json, card.json}.
+
+Weights are a plain state_dict (float16 on disk to keep bundles small; cast back to float32 at load),
+read with torch.load(weights_only=True) so a bundle can never run code. Modules are never pickled.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+from torch import nn
+
+from rnn.text import Vocab
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+# What rebuilds each shipped bundle. Shown in every "model missing" message and on the model cards.
+RETRAIN_COMMANDS = {
+    "stars": "python -m rnn.train stars",
+    "entities": "python -m rnn.train entities",
+    "translate": "python -m rnn.train translate",
+    "autocomplete": "python -m rnn.train autocomplete",
+}
+
+C = TypeVar("C")
+
+
+class BundleError(RuntimeError):
+    """A model bundle is missing or unreadable. The message names the command that rebuilds it."""
+
+    def __init__(self, task: str, directory: Path, reason: str):
+        self.task, self.directory, self.reason = task, Path(directory), reason
+        command = RETRAIN_COMMANDS.get(task, f"python -m rnn.train {task}")
+        super().__init__(f"The {task} model in {directory} cannot be used: {reason}. Rebuild it with: {command}")
+
+    @property
+    def command(self) -> str:
+        return RETRAIN_COMMANDS.get(self.task, f"python -m rnn.train {self.task}")
+
+
+def bundle_dir(task: str) -> Path:
+    return ASSETS / task
+
+
+@dataclass
+class Bundle:
+    """What load_bundle returns: the model in eval mode, its config, its vocabularies and its card."""
+
+    model: nn.Module
+    config: Any
+    vocabs: dict[str, Vocab]
+    card: dict
+
+
+def save_bundle(directory: str | Path, model: nn.Module, config: Any, vocabs: dict[str, Vocab], card: dict) -> None:
+    """Write a bundle. config is a dataclass; vocabs maps a name to a Vocab (saved as vocab_<name>.json)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    torch.save(state, directory / "model.pt")
+    (directory / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2), encoding="utf-8")
+    for name, vocab in vocabs.items():
+        vocab.save(directory / f"vocab_{name}.json")
+    write_card(directory, card)
+
+
+def write_card(directory: str | Path, card: dict) -> None:
+    Path(directory, "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def read_card(directory: str | Path) -> dict | None:
+    """The bundle's card, or None when it is missing or unreadable (the home page says 'not trained yet')."""
+    try:
+        card = json.loads(Path(directory, "card.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return card if isinstance(card, dict) else None
+
+
+def load_bundle(
+    task: str,
+    directory: str | Path,
+    config_cls: type[C],
+    build_model: Any,
+    vocab_names: tuple[str, ...],
+) -> Bundle:
+    """Read a bundle and rebuild its model with build_model(config, vocabs). Any failure -> BundleError."""
+    directory = Path(directory)
+    if not (directory / "model.pt").is_file():
+        raise BundleError(task, directory, "model.pt is missing (the model has not been trained yet)")
+    try:
+        config = config_cls(**json.loads((directory / "config.json").read_text(encoding="utf-8")))
+        vocabs = {name: Vocab.load(directory / f"vocab_{name}.json") for name in vocab_names}
+        card = read_card(directory) or {}
+        model = build_model(config, vocabs)
+        state = torch.load(directory / "model.pt", map_location="cpu", weights_only=True)
+        reference = model.state_dict()
+        state = {k: v.to(reference[k].dtype) if k in reference else v for k, v in state.items()}
+        model.load_state_dict(state)
+    except BundleError:
+        raise
+    except Exception as exc:  # a truncated file, a wrong shape, bad JSON: all mean "retrain it"
+        raise BundleError(task, directory, f"{type(exc).__name__}: {exc}") from exc
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return Bundle(model=model, config=config, vocabs=vocabs, card=card)

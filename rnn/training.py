@@ -1,0 +1,100 @@
+"""The one training loop every task uses: seeded, tqdm progress with the loss, validation each epoch,
+keeps the best epoch's weights, and returns the curve that goes on the model card."""
+from __future__ import annotations
+
+import copy
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+@dataclass
+class FitResult:
+    best_epoch: int
+    best_metrics: dict[str, float]
+    curve: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def fit(
+    model: nn.Module,
+    *,
+    train_batches: Callable[[int], Iterable[Any]],
+    loss_of: Callable[[nn.Module, Any], torch.Tensor],
+    validate: Callable[[nn.Module], dict[str, float]],
+    monitor: str,
+    higher_is_better: bool = True,
+    epochs: int = 10,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    clip: float = 5.0,
+    patience: int | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    scheduler_step: Callable[[torch.optim.Optimizer, int, dict[str, float]], None] | None = None,
+    time_budget_s: float | None = None,
+    seed: int = 1,
+) -> FitResult:
+    """Train model and leave it holding the weights of its best validation epoch.
+
+    train_batches(epoch) yields that epoch's batches (shuffle with the epoch as seed, so runs repeat);
+    loss_of(model, batch) is the mean loss of one batch; validate(model) returns metrics that include
+    `monitor`. Stops early after `patience` epochs without improvement, or once time_budget_s is spent.
+    """
+    seed_everything(seed)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    best_state, best_value, best_epoch, best_metrics = None, None, 0, {}
+    curve: list[dict[str, float]] = []
+    started = time.monotonic()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total, count = 0.0, 0
+        bar = tqdm(train_batches(epoch), desc=f"epoch {epoch}/{epochs}", leave=False, mininterval=2.0)
+        for batch in bar:
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_of(model, batch)
+            loss.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            total += loss.item()
+            count += 1
+            bar.set_postfix(loss=f"{total / count:.4f}")
+        model.eval()
+        with torch.inference_mode():
+            metrics = validate(model)
+        row = {"epoch": epoch, "train_loss": round(total / max(count, 1), 5), **{k: round(float(v), 5) for k, v in metrics.items()}}
+        curve.append(row)
+        value = metrics[monitor]
+        improved = best_value is None or (value > best_value if higher_is_better else value < best_value)
+        tqdm.write(f"epoch {epoch}: " + ", ".join(f"{k}={v}" for k, v in row.items() if k != "epoch") + (" *" if improved else ""))
+        if improved:
+            best_value, best_epoch, best_metrics = value, epoch, dict(metrics)
+            best_state = copy.deepcopy(model.state_dict())
+        if scheduler_step is not None:
+            scheduler_step(optimizer, epoch, metrics)
+        if patience is not None and epoch - best_epoch >= patience:
+            tqdm.write(f"no better {monitor} for {patience} epochs: stopping")
+            break
+        if time_budget_s is not None and time.monotonic() - started > time_budget_s:
+            tqdm.write("time budget spent: stopping")
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return FitResult(best_epoch=best_epoch, best_metrics=best_metrics, curve=curve, seconds=round(time.monotonic() - started, 1))
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
