@@ -1,0 +1,171 @@
+"""Streamlit helpers every page shares: page setup, the sentence box, model loading, the model card.
+
+Streamlit runs each script in pages/ on its own, so anything common to all pages lives here and each page
+starts with setup_page(). This is the only module in rnn/ that imports streamlit.
+"""
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from rnn import viz
+from rnn.checkpoint import BundleError
+from rnn.trace import Trace
+
+T = TypeVar("T")
+
+# The longest text a page accepts. Models read at most rnn.text.MAX_TOKENS tokens of it.
+MAX_CHARS = 1000
+
+# Presenter mode: bigger type, higher contrast, less chrome. Only our own constant CSS goes in here.
+_PRESENTER_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
+[data-testid="stAppViewContainer"] p, [data-testid="stAppViewContainer"] li,
+[data-testid="stAppViewContainer"] label { font-size: 1.15rem !important; color: #000 !important; }
+[data-testid="stAppViewContainer"] h1 { font-size: 2.6rem !important; }
+[data-testid="stHeader"], [data-testid="stToolbar"], footer { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 1200px; }
+</style>
+"""
+_BASE_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { max-width: 1150px; }
+</style>
+"""
+
+
+def setup_page(title: str, icon: str, intro: str = "") -> None:
+    """First call of every page: page config, the shared sidebar, presenter mode, the title and intro."""
+    st.set_page_config(page_title=f"{title} · RNN Playground", page_icon=icon, layout="wide")
+    with st.sidebar:
+        presenting = st.toggle("Presenter mode", key="present", bind="query-params",
+                               help="Large type and less chrome, for a projector. Also in the link: ?present=true")
+        st.caption("RNN Playground: real recurrent networks, trained on real data, reading your sentence "
+                   "one word at a time.")
+    st.html(_PRESENTER_CSS if presenting else _BASE_CSS)
+    st.title(f"{icon} {title}")
+    if intro:
+        st.markdown(intro)
+
+
+def presenter_mode() -> bool:
+    return bool(st.session_state.get("present", False))
+
+
+def text_box(label: str, default: str, *, key: str = "text", live: bool = False, area: bool = False,
+             placeholder: str | None = None, help: str | None = None) -> str:
+    """The sentence box. Its value lives in the URL (?text=...), so a link opens the same sentence."""
+    if key not in st.session_state and key not in st.query_params:
+        st.session_state[key] = default
+    if area:
+        value = st.text_area(label, key=key, max_chars=MAX_CHARS, bind="query-params", placeholder=placeholder, help=help)
+    else:
+        value = st.text_input(label, key=key, max_chars=MAX_CHARS, bind="query-params", live=live,
+                              placeholder=placeholder, help=help)
+    return (value or "")[:MAX_CHARS]
+
+
+def example_picker(label: str, examples: dict[str, str], key: str, target_key: str = "text") -> str | None:
+    """A row of example buttons; a click puts that example in the sentence box (session_state[target_key])."""
+
+    def use(choice_key: str = key) -> None:
+        choice = st.session_state.get(choice_key)
+        if choice in examples:
+            st.session_state[target_key] = examples[choice]
+
+    choice = st.pills(label, list(examples), key=key, on_change=use, selection_mode="single")
+    return examples.get(choice) if choice else None
+
+
+def load_model(task: str, loader: Callable[[], T]) -> T | None:
+    """The task's model, loaded once per process; on a missing or broken bundle, an error box and None."""
+    try:
+        return _load_cached(task, loader)
+    except BundleError as err:
+        st.error(f"**The {task} model is not available.** {err.reason}.\n\nRebuild it with:")
+        st.code(err.command, language="bash")
+        return None
+
+
+@st.cache_resource(show_spinner="Loading the trained model…", max_entries=8)
+def _load_cached(task: str, _loader: Callable[[], T]) -> T:
+    return _loader()
+
+
+def guard_text(text: str, max_chars: int = MAX_CHARS) -> str | None:
+    """Empty -> a friendly prompt and None; too long -> a warning and the text cut to max_chars."""
+    if not text or not text.strip():
+        st.info("Type a sentence above (or pick an example) to see the network read it.")
+        return None
+    if len(text) > max_chars:
+        st.warning(f"That text is long: the network reads the first {max_chars} characters.")
+        return text[:max_chars]
+    return text
+
+
+def unknown_words_note(trace: Trace) -> None:
+    """Say which words the model never saw in training (it reads each as the one <unk> token)."""
+    unknown = trace.unknown_words
+    if not trace.tokens:
+        return
+    if len(unknown) == len(trace.tokens):
+        st.warning("The model knows none of these words: it reads every one as the same `<unk>` token, so its "
+                   "answer says little. Try an everyday English sentence.")
+    elif unknown:
+        shown = ", ".join(f"“{w}”" for w in dict.fromkeys(unknown))
+        st.caption(f"Not in the model's vocabulary (read as `<unk>`): {shown}")
+
+
+def headline_text(card: dict | None) -> str:
+    """'91.2% validation accuracy' from a card's headline, or an honest 'not trained yet'."""
+    if not card or "headline" not in card:
+        return "not trained yet"
+    head = card["headline"]
+    value = head.get("value")
+    if value is None:
+        return "not measured yet"
+    shown = f"{value:.1%}" if head.get("format") == "pct" else f"{value:.2f}"
+    return f"{shown} {head.get('label', head.get('key', ''))}"
+
+
+def metrics_table(card: dict) -> pd.DataFrame:
+    """One row for the model and one per baseline, one column per metric they share."""
+    rows = {f"This RNN ({card.get('model', 'recurrent model')})": card.get("metrics", {})}
+    rows.update(card.get("baselines", {}))
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    return table.apply(pd.to_numeric, errors="coerce").round(4)
+
+
+def model_card(card: dict | None) -> None:
+    """The model card: measured scores beside the baselines, the training curve, data, licence, command."""
+    st.subheader("Model card")
+    if not card:
+        st.info("This model has no card yet: it has not been trained.")
+        return
+    st.markdown(f"**{card.get('title', card.get('task', 'Model'))}** — {card.get('model', '')}")
+    cols = st.columns(3)
+    cols[0].metric("Measured score", headline_text(card).split(" ", 1)[0], help=headline_text(card))
+    cols[1].metric("Parameters", f"{card.get('parameters', 0):,}")
+    cols[2].metric("Training time", f"{card.get('train_seconds', 0) / 60:.0f} min")
+    st.caption(f"Score: {headline_text(card)}. Measured on data the model never trained on.")
+    st.dataframe(metrics_table(card), width="stretch")
+    with st.expander("How it was trained"):
+        curve = card.get("curve") or []
+        if curve:
+            key = card.get("headline", {}).get("key")
+            st.plotly_chart(viz.training_curve(curve, key), width="stretch",
+                            alt="Training loss falling epoch by epoch, with the validation score beside it.")
+        data = card.get("data", {})
+        st.markdown(
+            f"**Data:** {data.get('name', '?')} ({data.get('train_size', '?')} training / "
+            f"{data.get('valid_size', '?')} validation examples). **Licence:** {data.get('licence', '?')}."
+        )
+        if data.get("attribution"):
+            st.markdown(f"**Credit:** {data['attribution']}")
+        if card.get("notes"):
+            st.markdown(card["notes"])
+        st.markdown("**Rebuild it with:**")
+        st.code(card.get("command", ""), language="bash")
