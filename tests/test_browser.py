@@ -1,0 +1,53 @@
+"""What only a browser shows: the real server, real page loads, no exception boxes, HTML shown as text."""
+from pathlib import Path
+
+import pytest
+
+from tests.serve import CHROMIUM, chromium, streamlit_server, wait_for_app
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install -y chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+def assert_no_exception(page):
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert not page.dialogs, f"a dialog fired: {page.dialogs}"
+
+
+def test_home_page_has_title_and_links(app_url, page):
+    page.goto(app_url)
+    wait_for_app(page)
+    assert page.title().endswith("RNN Playground")
+    assert page.get_by_role("heading", name="RNN Playground").count() >= 1
+    assert page.get_by_text("Why order matters in language").is_visible()
+    assert_no_exception(page)
+    for link in page.locator('[data-testid="stPageLink-NavLink"]').all():
+        href = link.get_attribute("href")
+        page.goto(href if href.startswith("http") else app_url + "/" + href.lstrip("/"))
+        wait_for_app(page)
+        assert_no_exception(page)
