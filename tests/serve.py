@@ -73,12 +73,15 @@ def chromium() -> Iterator["object"]:
             browser.close()
 
 
-def wait_for_app(page, timeout_ms: int = 45_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'running' indicator, content present)."""
-    page.wait_for_selector('[data-testid="stMain"]', timeout=timeout_ms)
+def wait_for_app(page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has run the page's script to the end (its own 'notRunning' marker) and drawn it."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout_ms)
     page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-              && document.querySelectorAll('[data-testid="stMarkdownContainer"]').length > 0""",
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && document.querySelectorAll('[data-testid="stMarkdownContainer"]').length > 0;
+        }""",
         timeout=timeout_ms,
     )
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(300)
