@@ -69,3 +69,155 @@ def training_curve(curve: Sequence[dict], metric: str | None = None) -> go.Figur
     fig.update_layout(xaxis_title="epoch (one pass over the training data)", yaxis_title="loss",
                       legend=dict(orientation="h", y=-0.3), hovermode="x unified")
     return _layout(fig, "", 300)
+
+
+# ---- the Hidden State page ---------------------------------------------------------------------------
+
+def _unit_grid(vector: np.ndarray, columns: int) -> np.ndarray:
+    """Lay H hidden units out as a grid (rows of `columns`), NaN-padded, so each unit is one square."""
+    rows = -(-len(vector) // columns)
+    grid = np.full(rows * columns, np.nan)
+    grid[: len(vector)] = vector
+    return grid.reshape(rows, columns)
+
+
+def _sentence_colours(n: int, step: int) -> list[str]:
+    return [ACCENT if i == step else ("#1B1F24" if i < step else "#C4C8CE") for i in range(n)]
+
+
+def hidden_state_animation(trace, step: int | None = None, columns: int = 32) -> go.Figure:
+    """The memory, word by word: the sentence (current word highlighted, future words grey), the hidden
+    vector as a grid of units (blue positive, red negative) and the readout so far.
+
+    With step=None the figure has one frame per token and plays in the browser (play, pause, slider);
+    with a step it is the still picture of that step (the keyboard-operable, motion-free view).
+    """
+    from plotly.subplots import make_subplots
+
+    tokens, n = trace.tokens, len(trace.tokens)
+    has_readout = bool(trace.readout)
+    fig = make_subplots(rows=2, cols=2 if has_readout else 1, row_heights=[0.22, 0.78],
+                        column_widths=[0.68, 0.32] if has_readout else [1.0],
+                        specs=[[{"colspan": 2 if has_readout else 1}, *([None] if has_readout else [])],
+                               [{}, *([{}] if has_readout else [])]],
+                        vertical_spacing=0.08, horizontal_spacing=0.1,
+                        subplot_titles=("", f"memory: {trace.hidden.shape[1]} hidden units", *(["answer so far"] if has_readout else [])))
+    limit = float(np.nanmax(np.abs(trace.hidden))) if trace.hidden.size else 1.0
+    # The sentence wraps onto rows of 8 words so long inputs stay readable.
+    xs, ys = [i % 8 for i in range(n)], [-(i // 8) for i in range(n)]
+
+    def traces_at(t: int) -> list[go.BaseTraceType]:
+        shown = [go.Scatter(x=xs, y=ys, mode="text", text=[f"<b>{w}</b>" if i == t else w for i, w in enumerate(tokens)],
+                            textfont=dict(size=17, color=_sentence_colours(n, t)), hoverinfo="skip", showlegend=False),
+                 go.Heatmap(z=_unit_grid(trace.hidden[t], columns), colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit,
+                            showscale=False,
+                            hovertemplate="unit %{customdata}: %{z:.2f}<extra></extra>",
+                            customdata=_unit_grid(np.arange(trace.hidden.shape[1]), columns), xgap=1, ygap=1)]
+        if has_readout:
+            labels = list(trace.readout[t])
+            shown.append(go.Bar(x=[trace.readout[t][k] for k in labels], y=labels, orientation="h", marker_color=ACCENT,
+                                text=[f"{trace.readout[t][k]:.0%}" for k in labels], textposition="outside",
+                                cliponaxis=False, showlegend=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+        return shown
+
+    first = step if step is not None else 0
+    cells = [(1, 1), (2, 1)] + ([(2, 2)] if has_readout else [])
+    for tr, (r, c) in zip(traces_at(first), cells):
+        fig.add_trace(tr, row=r, col=c)
+    fig.update_xaxes(visible=False, row=1, col=1, range=[-0.6, 7.6])
+    fig.update_yaxes(visible=False, row=1, col=1, range=[min(ys, default=0) - 0.6, 0.6])
+    fig.update_xaxes(visible=False, row=2, col=1)
+    fig.update_yaxes(visible=False, autorange="reversed", row=2, col=1)
+    if has_readout:
+        fig.update_xaxes(range=[0, 1.2], tickformat=".0%", row=2, col=2)
+        fig.update_yaxes(autorange="reversed", type="category", row=2, col=2)
+    height = 470 + 28 * (max(ys, default=0) * -1)
+    if step is None and n > 1:
+        fig.frames = [go.Frame(data=traces_at(t), name=str(t), traces=list(range(len(cells)))) for t in range(n)]
+        slider_steps = [dict(method="animate", label=f"{t + 1}. {w}"[:14],
+                             args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))])
+                        for t, w in enumerate(tokens)]
+        fig.update_layout(
+            updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.04, xanchor="left", yanchor="top", showactive=False,
+                              buttons=[dict(label="▶ Play", method="animate",
+                                            args=[None, dict(frame=dict(duration=900, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
+                                       dict(label="⏸ Pause", method="animate",
+                                            args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
+            sliders=[dict(active=0, steps=slider_steps, x=0.2, len=0.8, y=-0.02, yanchor="top",
+                          currentvalue=dict(prefix="after word ", font=dict(size=14)), pad=dict(t=10))],
+        )
+        height += 70
+    return _layout(fig, "", height)
+
+
+def memory_chart(tokens_a: list[str], tokens_b: list[str], distance: np.ndarray) -> go.Figure:
+    """How far apart the two sentences' hidden states are after each word, in reading order."""
+    steps = list(range(1, len(distance) + 1))
+    labels = [f"{a} / {b}" if a != b else a for a, b in zip(tokens_a, tokens_b)]
+    fig = go.Figure(go.Scatter(x=steps, y=distance, mode="lines+markers+text", text=labels, textposition="top center",
+                               line=dict(color=ACCENT), hovertemplate="after word %{x} (%{text}): distance %{y:.2f}<extra></extra>"))
+    fig.update_xaxes(title="word position", dtick=1)
+    fig.update_yaxes(title="distance between the two memories", rangemode="tozero")
+    return _layout(fig, "", 340)
+
+
+def path_chart(points: np.ndarray, tokens: list[str], variance: np.ndarray) -> go.Figure:
+    """The hidden states as a path in 2-D (PCA), one labelled point per word, arrows in reading order."""
+    fig = go.Figure(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers+text",
+                               text=[f"{i + 1}. {w}" for i, w in enumerate(tokens)], textposition="top center",
+                               marker=dict(size=11, color=np.arange(len(tokens)), colorscale="Blues", cmin=-2,
+                                           line=dict(width=1, color="#1B1F24")),
+                               line=dict(color=MUTED, width=1.5), hovertemplate="%{text}<extra></extra>"))
+    for i in range(1, len(tokens)):
+        fig.add_annotation(x=points[i, 0], y=points[i, 1], ax=points[i - 1, 0], ay=points[i - 1, 1], xref="x", yref="y",
+                           axref="x", ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2, arrowcolor=MUTED, text="")
+    fig.update_xaxes(title=f"direction 1 ({variance[0]:.0%} of the movement)", zeroline=False)
+    fig.update_yaxes(title=f"direction 2 ({variance[1]:.0%})", zeroline=False)
+    return _layout(fig, "", 420)
+
+
+def unrolled_diagram(tokens: list[str], cell_label: str, max_steps: int = 6) -> go.Figure:
+    """The same cell drawn at every time step: word in below, hidden state passed right, one set of weights."""
+    shown = tokens[:max_steps]
+    fig = go.Figure()
+    for i, word in enumerate(shown):
+        x = i * 2.0
+        fig.add_shape(type="rect", x0=x - 0.6, x1=x + 0.6, y0=-0.45, y1=0.45, line=dict(color=ACCENT, width=2),
+                      fillcolor="#E3F0FA")
+        fig.add_annotation(x=x, y=0, text=cell_label, showarrow=False, font=dict(size=13))
+        fig.add_annotation(x=x, y=-1.25, text=f"“{word}”", showarrow=False, font=dict(size=14))
+        fig.add_annotation(x=x, y=-0.48, ax=x, ay=-1.05, xref="x", yref="y", axref="x", ayref="y", text="",
+                           showarrow=True, arrowhead=2, arrowcolor="#1B1F24")
+        fig.add_annotation(x=x, y=1.1, text=f"h{i + 1}", showarrow=False, font=dict(size=14))
+        fig.add_annotation(x=x, y=0.95, ax=x, ay=0.48, xref="x", yref="y", axref="x", ayref="y", text="",
+                           showarrow=True, arrowhead=2, arrowcolor="#1B1F24")
+        start = x - 1.4 if i == 0 else x - 1.4
+        fig.add_annotation(x=x - 0.62, y=0, ax=start, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
+                           showarrow=True, arrowhead=2, arrowcolor=SECOND, arrowwidth=2)
+        fig.add_annotation(x=x - 1.0, y=0.18, text="h0 = 0" if i == 0 else f"h{i}", showarrow=False,
+                           font=dict(size=12, color=SECOND))
+    if len(tokens) > max_steps:
+        fig.add_annotation(x=len(shown) * 2.0 - 0.8, y=0, text=f"… {len(tokens) - max_steps} more", showarrow=False)
+    fig.update_xaxes(visible=False, range=[-1.6, len(shown) * 2.0 - 0.2])
+    fig.update_yaxes(visible=False, range=[-1.6, 1.4])
+    return _layout(fig, "", 260)
+
+
+def one_hot_chart(layout, tokens_label: str = "") -> go.Figure:
+    """The feed-forward input layer: max_len rows of vocab_size neurons; a dot for each 1, everything else 0."""
+    fig = go.Figure()
+    fig.add_shape(type="rect", x0=0, x1=layout.vocab_size, y0=-0.5, y1=layout.max_len - 0.5, line=dict(color=MUTED),
+                  fillcolor="#F4F5F7", layer="below")
+    if layout.kept:
+        fig.add_trace(go.Scatter(x=layout.word_ids, y=layout.positions, mode="markers+text", text=layout.kept,
+                                 textposition="middle right", marker=dict(size=10, color=ACCENT, symbol="square"),
+                                 hovertemplate="slot %{y}: “%{text}” switches on neuron %{x} of this slot<extra></extra>",
+                                 showlegend=False))
+    if layout.padded:
+        pads = list(range(len(layout.kept), layout.max_len))
+        fig.add_trace(go.Scatter(x=[layout.vocab_size * 0.5] * len(pads), y=pads, mode="text",
+                                 text=["(padding: all zeros)"] * len(pads), textfont=dict(color=MUTED), showlegend=False,
+                                 hoverinfo="skip"))
+    fig.update_xaxes(title=f"vocabulary id (0 … {layout.vocab_size - 1:,}): one neuron per word", range=[-layout.vocab_size * 0.01, layout.vocab_size * 1.12])
+    fig.update_yaxes(title="word slot", autorange="reversed", dtick=1, range=[layout.max_len - 0.5, -0.5])
+    return _layout(fig, tokens_label, 140 + 28 * layout.max_len)

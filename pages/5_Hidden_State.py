@@ -1,0 +1,155 @@
+"""Hidden state: watch the memory move word by word, beside a feed-forward network's one-hot input layer."""
+import importlib
+
+import streamlit as st
+
+from rnn import hidden, ui, viz
+from rnn.checkpoint import bundle_dir
+
+# Which model to open, and a sentence that shows it off. Review stars first: its readout is the easiest to read.
+MODELS = {
+    "Review stars": ("stars", "The fabric is not bad at all, I really love it"),
+    "Entities": ("entities", "Angela Merkel met Barack Obama in Berlin on Tuesday"),
+    "Autocomplete": ("autocomplete", "I would like to buy a new"),
+    "Translation encoder": ("translate", "I am going to the station tomorrow."),
+}
+# Pairs that differ in one early word, for the memory experiment.
+MEMORY_PAIRS = {
+    "stars": ("This dress is not good and the fit is odd", "This dress is very good and the fit is odd"),
+    "entities": ("Paris Hilton was seen in London yesterday", "Paris police were seen in London yesterday"),
+    "autocomplete": ("I am not going to the party tonight", "We are not going to the party tonight"),
+    "translate": ("She is reading a book in the garden.", "He is reading a book in the garden."),
+}
+
+ui.setup_page(
+    "Hidden state", "🧠",
+    "An RNN reads one word at a time and keeps a **hidden state**: a vector of numbers that is its memory of "
+    "everything read so far. The **same weights** turn (memory so far, next word) into the new memory at every "
+    "step. Below, watch that memory change word by word — and see what a plain feed-forward network would need instead.",
+)
+
+names = [name for name, (task, _) in MODELS.items() if (bundle_dir(task) / "model.pt").is_file()] or list(MODELS)
+choice = st.segmented_control("Model", names, default=names[0], key="model", bind="query-params",
+                              help="Every model here is recurrent; pick whose memory to open.") or names[0]
+task, default_text = MODELS[choice]
+module = importlib.import_module(f"rnn.tasks.{task}")
+model = ui.load_model(task, module.load)
+if model is None:
+    st.stop()
+
+text = ui.guard_text(ui.text_box("Sentence", default_text, help="The network reads it word by word."))
+if text is None:
+    st.stop()
+trace = module.predict(model, text).trace
+if not trace.tokens:
+    st.info("There are no words in that text to read. Try a sentence.")
+    st.stop()
+ui.unknown_words_note(trace)
+steps = len(trace.tokens)
+
+animation, memory, path, unrolled, contrast = st.tabs(
+    ["▶ Word by word", "🧩 Memory", "〰️ The path", "🔁 Unrolled", "🆚 Feed-forward network"])
+
+with animation:
+    st.markdown(
+        f"Each square is one of the {trace.hidden.shape[1]} hidden units (blue positive, red negative, white near zero)"
+        + (f"; the bars show {trace.readout_title.lower()}." if trace.readout else ".")
+        + (" This model also reads right to left; shown here is the left-to-right direction." if trace.hidden_backward is not None else "")
+    )
+    mode = st.segmented_control("View", ["Animation", "Step by step"], default="Animation", key="view",
+                                bind="query-params", help="Step by step needs no motion and works from the keyboard.")
+    if mode == "Step by step" and steps > 1:
+        step = st.slider("Word", 1, steps, key="step", bind="query-params",
+                         help="Drag, or focus the slider and use the arrow keys.")
+        figure = viz.hidden_state_animation(trace, step=step - 1)
+        st.plotly_chart(figure, width="stretch", alt=hidden.narrate(trace, step - 1))
+        st.info(hidden.narrate(trace, step - 1))
+    else:
+        st.plotly_chart(viz.hidden_state_animation(trace, step=0 if steps == 1 else None), width="stretch",
+                        alt=f"Animation of the hidden state over {steps} words; the narration below says the same in words.")
+    with st.expander("Narration, word by word", expanded=mode != "Step by step"):
+        st.markdown("\n".join(f"{i + 1}. {hidden.narrate(trace, i).split(': ', 1)[1]}" for i in range(steps)))
+
+with memory:
+    st.markdown("Two sentences that differ in **one early word**. How long does the network remember the difference? "
+                "After the words become the same again, the distance between the two memories shows what is still carried.")
+    pair = MEMORY_PAIRS[task]
+    left, right = st.columns(2)
+    with left:
+        first = ui.text_box("Sentence A", pair[0], key="a")
+    with right:
+        second = ui.text_box("Sentence B", pair[1], key="b")
+    trace_a, trace_b = module.predict(model, first).trace, module.predict(model, second).trace
+    distance = hidden.memory_distance(trace_a, trace_b)
+    if len(distance):
+        st.plotly_chart(viz.memory_chart(trace_a.tokens, trace_b.tokens, distance), width="stretch",
+                        alt="Distance between the two sentences' hidden states after each word.")
+        differ = [i for i, (a, b) in enumerate(zip(trace_a.tokens, trace_b.tokens)) if a != b]
+        if differ and differ[-1] + 1 < len(distance):
+            last = differ[-1]
+            st.caption(f"The sentences last differ at word {last + 1}. Distance right after it: {distance[last]:.2f}; "
+                       f"at the end, {len(distance) - last - 1} identical words later: {distance[-1]:.2f} "
+                       f"({distance[-1] / max(distance[last], 1e-6):.0%} of it is still remembered).")
+    else:
+        st.info("Type two sentences to compare.")
+
+with path:
+    points, variance = hidden.pca_2d(trace.hidden)
+    st.markdown("Each hidden state is a point in a space of many dimensions. Squashed to the two directions in which "
+                "this sentence moves the memory most (PCA), the reading becomes a path: one point per word.")
+    st.plotly_chart(viz.path_chart(points, trace.tokens, variance), width="stretch",
+                    alt="The hidden states projected to two dimensions, labelled by word, in reading order.")
+    st.caption(f"These two directions show {variance.sum():.0%} of how the memory moves over this sentence.")
+
+with unrolled:
+    layers = model.recurrent_layers()
+    rows = hidden.recurrent_weights(layers)
+    total = sum(r.count for r in rows)
+    kind = type(next(iter(layers.values()))).__name__
+    st.markdown(f"The loop of an RNN, unrolled over this sentence: the **same {kind} cell** at every time step. "
+                "The word comes in from below, the memory from the left; the new memory goes right and up.")
+    st.plotly_chart(viz.unrolled_diagram(trace.tokens, f"{kind} cell"), width="stretch",
+                    alt=f"The same {kind} cell repeated for each word, passing the hidden state along.")
+    st.markdown(f"**One set of weights, shared by all {steps} steps** — {total:,} parameters in the recurrent "
+                f"layer{'s' if len(layers) > 1 else ''}, whether the sentence has 3 words or 300:")
+    st.dataframe(
+        [{"layer": r.layer, "weight": r.name, "shape": " × ".join(map(str, r.shape)), "parameters": r.count} for r in rows],
+        width="stretch", hide_index=True)
+    st.caption("weight_ih: input → hidden; weight_hh: hidden → hidden (the recurrence); `_reverse` rows belong to "
+               f"the right-to-left direction. The {hidden.gate_count(next(iter(layers.values())))} stacked blocks "
+               f"in each {kind} matrix are its gates.")
+
+with contrast:
+    vocab = model.vocab
+    st.markdown("A plain feed-forward network has a **fixed input layer**: one slot per word position, and in each "
+                "slot a one-hot vector with one neuron per vocabulary word. Here it is for this sentence and this "
+                f"model's vocabulary of {len(vocab):,} words.")
+    slots = st.slider("Input slots (the longest sentence the network accepts)", 3, 30, 10, key="slots", bind="query-params")
+    layout = hidden.one_hot_input(trace.tokens, vocab, slots)
+    st.plotly_chart(viz.one_hot_chart(layout), width="stretch",
+                    alt=f"{layout.neurons:,} input neurons, of which {layout.active} are 1: a sparse one-hot input layer.")
+    units = trace.hidden.shape[1]
+    ff_params = hidden.feedforward_first_layer(slots, len(vocab), units)
+    a, b, c = st.columns(3)
+    a.metric("Input neurons", f"{layout.neurons:,}", help=f"{slots} slots × {len(vocab):,} words")
+    b.metric("Switched on", f"{layout.active}", help="everything else is 0")
+    c.metric("Share that is 1", f"{layout.active / layout.neurons:.4%}")
+    if layout.cut:
+        st.warning(f"Too long: the last {len(layout.cut)} word(s) do not fit and are **cut**: "
+                   + ", ".join(f"“{w}”" for w in layout.cut) + ". The RNN reads them all.")
+    if layout.padded:
+        st.info(f"Too short: {layout.padded} empty slot(s) are **padded** with zeros.")
+    st.markdown(
+        f"**Parameters of the first layer alone** (to {units} hidden units, as many as this RNN has): "
+        f"{slots} × {len(vocab):,} × {units} + {units} = **{ff_params:,}**. "
+        f"The RNN's recurrent layer: **{total:,}**, for sentences of any length.")
+    repeat = hidden.repeated_word(trace.tokens, slots)
+    word, first_slot, second_slot = repeat if repeat else (layout.kept[0], 0, min(3, slots - 1))
+    word_id = vocab.id(word)
+    st.markdown(
+        f"**No parameter sharing:** “{word}” in slot {first_slot + 1} switches on input neuron "
+        f"{first_slot * len(vocab) + word_id:,}; in slot {second_slot + 1} it switches on neuron "
+        f"{second_slot * len(vocab) + word_id:,}. Different neurons, different rows of weights: what the network "
+        f"learns about “{word}” in one place does not carry to the other. The RNN reads “{word}” with the same "
+        "weights wherever it stands."
+        + ("" if repeat else f" (This sentence has no repeated word; slot {second_slot + 1} is an example.)"))

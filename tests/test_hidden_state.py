@@ -1,0 +1,123 @@
+"""The Hidden State page's computations (on tiny traces built here) and the page itself under AppTest."""
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+from torch import nn
+
+from rnn import hidden, viz
+from rnn.checkpoint import bundle_dir
+from rnn.text import Vocab
+from rnn.trace import Trace
+from tests.serve import ROOT
+
+PAGE = str(ROOT / "pages" / "5_Hidden_State.py")
+
+
+def tiny_trace(tokens=("not", "bad", "really", "good"), units=6, seed=0):
+    rng = np.random.default_rng(seed)
+    readout = [{"1 star": 0.3, "5 stars": 0.7}] * len(tokens)
+    return Trace(tokens=list(tokens), known=[True] * len(tokens), hidden=rng.normal(size=(len(tokens), units)),
+                 readout=readout, readout_title="stars so far")
+
+
+def test_animation_has_one_frame_per_token():
+    trace = tiny_trace()
+    figure = viz.hidden_state_animation(trace)
+    assert len(figure.frames) == len(trace.tokens)
+    assert [s["label"].split(". ")[1] for s in figure.layout.sliders[0].steps] == trace.tokens
+    np.testing.assert_allclose(np.array(figure.frames[2].data[1].z).ravel()[:6], trace.hidden[2], rtol=1e-6)
+
+
+def test_still_picture_of_a_step_has_no_frames():
+    figure = viz.hidden_state_animation(tiny_trace(), step=1)
+    assert not figure.frames
+
+
+def test_narration_names_the_word_and_the_biggest_change():
+    trace = tiny_trace()
+    line = hidden.narrate(trace, 1)
+    assert "“bad”" in line and "“not”" in line
+    unit = int(np.argmax(np.abs(trace.hidden[1] - trace.hidden[0])))
+    assert f"unit {unit} moves most" in line
+    assert "5 stars (70%)" in line
+
+
+def test_memory_distance_is_zero_for_the_same_sentence_and_stops_at_the_shorter():
+    a, b = tiny_trace(), tiny_trace(tokens=("not", "bad"), seed=1)
+    assert np.allclose(hidden.memory_distance(a, a), 0)
+    assert len(hidden.memory_distance(a, b)) == 2
+
+
+def test_pca_path_has_a_point_per_word_and_explains_the_variance():
+    points, variance = hidden.pca_2d(tiny_trace().hidden)
+    assert points.shape == (4, 2)
+    assert 0 < variance.sum() <= 1 + 1e-9
+    assert hidden.pca_2d(np.ones((1, 3)))[0].shape == (1, 2)
+
+
+def test_weight_rows_count_every_parameter_of_the_real_layer():
+    gru = nn.GRU(5, 7, bidirectional=True)
+    rows = hidden.recurrent_weights({"gru": gru})
+    assert sum(r.count for r in rows) == sum(p.numel() for p in gru.parameters())
+    assert ("weight_hh_l0", (21, 7)) in [(r.name, r.shape) for r in rows]
+    assert hidden.gate_count(gru) == 3 and hidden.gate_count(nn.LSTM(2, 2)) == 4
+
+
+def test_one_hot_input_cuts_long_and_pads_short_sentences():
+    vocab = Vocab.build([["the", "cat", "sat"]])
+    long = hidden.one_hot_input(["the", "cat", "sat", "on", "the", "mat"], vocab, max_len=4)
+    assert long.kept == ["the", "cat", "sat", "on"] and long.cut == ["the", "mat"] and long.padded == 0
+    assert long.word_ids[3] == Vocab.unk_id
+    short = hidden.one_hot_input(["cat"], vocab, max_len=4)
+    assert short.padded == 3 and short.neurons == 4 * len(vocab) and short.active == 1
+
+
+def test_same_word_at_two_slots_hits_different_input_neurons():
+    vocab = Vocab.build([["the", "cat"]])
+    layout = hidden.one_hot_input(["the", "cat", "the"], vocab, max_len=5)
+    assert hidden.repeated_word(["the", "cat", "the"], 5) == ("the", 0, 2)
+    assert layout.input_index(0) != layout.input_index(2)
+    assert layout.input_index(2) - layout.input_index(0) == 2 * len(vocab)
+
+
+def test_feedforward_first_layer_parameters():
+    assert hidden.feedforward_first_layer(10, 1000, 8) == 10 * 1000 * 8 + 8
+
+
+MODELS = {"Review stars": "stars", "Entities": "entities", "Autocomplete": "autocomplete", "Translation encoder": "translate"}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_page_runs_for_each_model(name):
+    if not (bundle_dir(MODELS[name]) / "model.pt").is_file():
+        pytest.skip(f"the {MODELS[name]} bundle is not trained")
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params["model"] = name
+    app.run()
+    assert not app.exception, app.exception
+    assert not app.error
+    markdown = " ".join(m.value for m in app.markdown)
+    assert "One set of weights, shared by all" in markdown
+    # the parameter count on the page is the real model's
+    module = __import__(f"rnn.tasks.{MODELS[name]}", fromlist=["load"])
+    layers = module.load().recurrent_layers()
+    total = sum(p.numel() for layer in layers.values() for p in layer.parameters())
+    assert f"{total:,} parameters in the recurrent" in markdown
+
+
+def test_step_by_step_view_comes_from_the_url_and_narrates():
+    if not (bundle_dir("entities") / "model.pt").is_file():
+        pytest.skip("the entities bundle is not trained")
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params.update({"model": "Entities", "view": "Step by step", "step": "2", "text": "Obama visited Paris"})
+    app.run()
+    assert not app.exception
+    assert app.slider(key="step").value == 2
+    assert any("reads “visited”" in i.value for i in app.info)
+
+
+def test_hostile_query_values_fall_back():
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params.update({"model": "<script>alert(1)</script>", "step": "-7", "slots": "999999", "view": "nope"})
+    app.run()
+    assert not app.exception
