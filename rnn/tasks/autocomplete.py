@@ -1,0 +1,577 @@
+"""Autocomplete: a word-level LSTM language model that suggests the next words while you type (the video's Gmail example).
+
+Tokenisation: spaCy's English tokenizer, lower-cased ("Don't stop." -> do, n't, stop, .). Each sentence starts
+from <bos> with a fresh state and ends with <eos>, because the model is used on one sentence at a time.
+
+Keystroke savings (the issue's definition, one function for the LSTM and the n-gram): the sentence is typed
+character by character; before each character the 3 most probable vocabulary words that start with what is typed
+of the current word are shown; if the intended word is among them, one keystroke accepts it together with the
+space that follows it. Savings = 1 - keystrokes / characters of the sentence. Words are compared lower-cased.
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+
+from rnn.checkpoint import RETRAIN_COMMANDS, Bundle, bundle_dir, load_bundle, save_bundle
+from rnn.data.sentences import PTB, TATOEBA, read_lines, read_ptb, tatoeba_split
+from rnn.nets.lm import LMConfig, LSTMLanguageModel, State
+from rnn.text import MAX_TOKENS, SPECIALS, Token, Vocab, tokenize
+from rnn.trace import Trace
+
+TASK = "autocomplete"
+SUGGESTIONS = 3  # words shown at a time in the keystroke simulation (the issue's definition)
+# Tokens glued to the previous word when words are joined back into text.
+_NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", "n't", "'s", "'re", "'m", "'ll", "'ve", "'d", "%", ")"}
+
+
+# ---------------------------------------------------------------- words and prefixes
+
+def lm_tokens(text: str, max_tokens: int | None = MAX_TOKENS) -> list[Token]:
+    """The tokens the model reads: spaCy tokens, lower-cased, with their offsets in text."""
+    return [Token(t.text.lower(), t.start, t.end) for t in tokenize(text, max_tokens)]
+
+
+def join_words(words: Iterable[str], capitalise: bool = False) -> str:
+    """The model's lower-case words back into text: spaces between words, none before punctuation and clitics,
+    "I" upper-case, and the first word capitalised when it starts a sentence."""
+    out = ""
+    for w in words:
+        w = "I" if w == "i" else w
+        if not out and capitalise:
+            w = w[:1].upper() + w[1:]
+        out += w if (not out or w in _NO_SPACE_BEFORE) else " " + w
+    return out
+
+
+class PrefixIndex:
+    """The vocabulary sorted alphabetically, so the words starting with a prefix are one contiguous slice."""
+
+    def __init__(self, vocab: Vocab):
+        pairs = sorted((w, i) for i, w in enumerate(vocab.itos) if w not in SPECIALS)  # <eos> is never typed
+        self.words = [w for w, _ in pairs]
+        self.ids = np.array([i for _, i in pairs], dtype=np.int64)
+
+    def span(self, prefix: str) -> tuple[int, int]:
+        lo = bisect.bisect_left(self.words, prefix)
+        hi = bisect.bisect_left(self.words, prefix + "\U0010ffff") if prefix else len(self.words)
+        return lo, hi
+
+    def suggest(self, probs: np.ndarray, prefix: str, k: int = SUGGESTIONS) -> list[int]:
+        """Ids of the k most probable words starting with prefix (most probable first; ties by alphabet)."""
+        lo, hi = self.span(prefix)
+        if lo >= hi:
+            return []
+        ids = self.ids[lo:hi]
+        p = probs[ids]
+        if len(ids) > k:
+            keep = np.argpartition(-p, k - 1)[:k]
+            ids, p = ids[keep], p[keep]
+        order = sorted(range(len(ids)), key=lambda j: (-p[j], j))
+        return [int(ids[j]) for j in order]
+
+
+def keystrokes(sentence: str, probs: np.ndarray, vocab: Vocab, index: PrefixIndex) -> tuple[int, int]:
+    """(keystrokes, characters) to type sentence with 3 suggestions; probs[t] is the distribution before token t."""
+    tokens = lm_tokens(sentence, None)
+    start_of = {t.start: (i, t) for i, t in enumerate(tokens)}
+    keys, pos, n = 0, 0, len(sentence)
+    while pos < n:
+        if pos in start_of:
+            i, token = start_of[pos]
+            word_id = vocab.id(token.text)
+            accepted = False
+            if word_id != vocab.unk_id:
+                # before each character of the word: is it among the suggestions for what is typed so far?
+                for typed in range(len(token.text)):
+                    if word_id in index.suggest(probs[i], token.text[:typed]):
+                        keys += typed + 1  # the typed characters and the accepting keystroke
+                        pos = token.end + (1 if token.end < n and sentence[token.end].isspace() else 0)
+                        accepted = True
+                        break
+            if not accepted:
+                keys += token.end - token.start
+                pos = token.end
+        else:
+            keys += 1  # a space (or other character between words) typed by hand
+            pos += 1
+    return keys, n
+
+
+# ---------------------------------------------------------------- the model the pages use
+
+class AutocompleteModel:
+    """A loaded bundle: the LSTM language model, its vocabulary and the prefix index for completions."""
+
+    def __init__(self, bundle: Bundle):
+        self.bundle = bundle
+        self.net: LSTMLanguageModel = bundle.model
+        self.vocab: Vocab = bundle.vocabs["words"]
+        self.index = PrefixIndex(self.vocab)
+
+    def recurrent_layers(self) -> dict[str, torch.nn.Module]:
+        return {"lstm": self.net.lstm}
+
+    def sentence_log_probs(self, ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(log-probs [len(ids)+1, V] before each word and at the end, hidden [len(ids), H] after each word)."""
+        x = torch.tensor([[self.vocab.bos_id, *ids]])
+        feats, _ = self.net.features(x)
+        return self.net.log_probs(feats[0]), feats[0, 1:]
+
+
+def _build(config: LMConfig, vocabs: dict[str, Vocab]) -> LSTMLanguageModel:
+    return LSTMLanguageModel(config)
+
+
+def load(directory: str | Path | None = None) -> AutocompleteModel:
+    """Read the bundle (raises rnn.checkpoint.BundleError when it is missing or broken)."""
+    bundle = load_bundle(TASK, directory or bundle_dir(TASK), LMConfig, _build, ("words",))
+    return AutocompleteModel(bundle)
+
+
+@dataclass
+class Result:
+    text: str  # the text as typed
+    context: list[str]  # the complete words the suggestion is based on
+    prefix: str  # the half-typed last word ("" when the text ends in a space)
+    next_words: dict[str, float]  # the most probable next words (ignoring the prefix), word -> probability
+    completions: dict[str, float]  # the most probable words that start with the prefix
+    continuation: list[str]  # a likely multi-word continuation (beam search); its first word completes the prefix
+    trace: Trace
+    kept_text: str = ""  # the text up to the half-typed word: kept_text + join_words(continuation) accepts it
+    notes: list[str] = field(default_factory=list)
+
+    def completed(self, words: Sequence[str]) -> str:
+        """The text with words accepted: the first one replaces the half-typed word, keeping the typed letters."""
+        if not words:
+            return self.text
+        typed = self.text[len(self.kept_text):]
+        starts_sentence = not self.kept_text.strip() or self.kept_text.rstrip()[-1] in ".!?"
+        joined = join_words(words, capitalise=starts_sentence)
+        if typed and joined.lower().startswith(typed.lower()):
+            joined = typed + joined[len(typed):]
+        return self.kept_text + joined
+
+    @property
+    def grey(self) -> str:
+        """What the continuation adds after the typed text (shown in grey)."""
+        return self.completed(self.continuation)[len(self.text):]
+
+
+def _split_prefix(text: str) -> tuple[list[Token], str, str]:
+    """(tokens of the context, the half-typed word, the text before that word)."""
+    tokens = lm_tokens(text)
+    capped = len(tokens) >= MAX_TOKENS
+    if tokens and not capped and not text[-1:].isspace() and tokens[-1].end == len(text):
+        return tokens[:-1], tokens[-1].text, text[: tokens[-1].start]
+    return tokens, "", text if not text or text[-1:].isspace() else text + " "
+
+
+def _top(probs: np.ndarray, ids: Iterable[int], vocab: Vocab) -> dict[str, float]:
+    return {vocab.itos[i]: round(float(probs[i]), 5) for i in ids}
+
+
+def _after(model: AutocompleteModel, ids: Sequence[int]):
+    """The top-layer output and the LSTM state after reading <bos> and ids."""
+    feats, state = model.net.features(torch.tensor([[model.vocab.bos_id, *ids]]))
+    return feats[0, -1], state
+
+
+def beam_continuation(model: AutocompleteModel, ids: Sequence[int], prefix: str = "", width: int = 3,
+                      max_words: int = 5) -> list[str]:
+    """The most probable few words after ids (the first one starting with prefix), by beam search.
+
+    All beams advance in one batched LSTM step. A beam's score is its mean log-probability per word, so the
+    search does not simply prefer the shortest continuation; it stops at the end of the sentence.
+    """
+    banned = {model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id}
+    out, (h, c) = _after(model, ids)
+    outs = out[None]  # [beams, hidden]
+    beams: list[tuple[float, list[int]]] = [(0.0, [])]
+    finished: list[tuple[float, list[int]]] = []
+    for step in range(max_words):
+        logp = model.net.log_probs(outs)
+        candidates = []
+        for b, (score, words) in enumerate(beams):
+            if step == 0 and prefix:
+                allowed = model.index.suggest(logp[b].exp().numpy(), prefix, width)
+            else:
+                allowed = torch.topk(logp[b], width + len(banned)).indices.tolist()
+            candidates += [(score + float(logp[b, i]), words + [i], b) for i in allowed if i not in banned][:width]
+        candidates.sort(key=lambda cand: -cand[0] / len(cand[1]))
+        live = []
+        for score, words, b in candidates[:width]:
+            if words[-1] == model.vocab.eos_id:
+                finished.append((score / len(words), words[:-1]))
+            else:
+                live.append((score, words, b))
+        if not live:
+            beams = []
+            break
+        parents = torch.tensor([b for _, _, b in live])
+        step_ids = torch.tensor([[words[-1]] for _, words, _ in live])
+        feats, (h, c) = model.net.features(step_ids, (h[:, parents].contiguous(), c[:, parents].contiguous()))
+        outs = feats[:, -1]
+        beams = [(score, words) for score, words, _ in live]
+    finished += [(score / len(words), words) for score, words in beams]
+    best = max(finished, key=lambda f: f[0]) if finished else (0.0, [])
+    return model.vocab.decode(best[1])
+
+
+def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
+    """Suggestions for text as typed so far: next words, completions of the half-typed word, a continuation."""
+    text = text if isinstance(text, str) else ""
+    with torch.inference_mode():
+        all_tokens = lm_tokens(text)
+        context, prefix, kept = _split_prefix(text)
+        words = [t.text for t in all_tokens]
+        ids = model.vocab.encode(words)
+        logp, hidden = model.sentence_log_probs(ids)
+        probs = logp.exp().numpy()
+        readout = [_top(probs[t + 1], torch.topk(logp[t + 1], 5).indices.tolist(), model.vocab) for t in range(len(ids))]
+        here = probs[len(context)]
+        next_ids = [i for i in np.argsort(-here)[: k + 3] if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
+        completions = _top(here, model.index.suggest(here, prefix, SUGGESTIONS), model.vocab) if prefix else {}
+        continuation = beam_continuation(model, ids[: len(context)], prefix)
+        trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy(), readout=readout,
+                      readout_title="the most likely next word")
+    notes = []
+    if prefix and not completions:
+        notes.append(f"No word the model knows starts with “{prefix}”.")
+    return Result(text=text, context=[t.text for t in context], prefix=prefix, next_words=_top(here, next_ids, model.vocab),
+                  completions=completions, continuation=continuation, trace=trace, kept_text=kept, notes=notes)
+
+
+def generate(model: AutocompleteModel, text: str, temperature: float = 0.8, max_words: int = 15, seed: int | None = None) -> list[str]:
+    """Let it write: sample words after text until the end of the sentence (or max_words). Per-call generator."""
+    if not temperature > 0:
+        raise ValueError("the temperature must be above 0")
+    generator = torch.Generator().manual_seed(seed if seed is not None else random.randrange(2**31))
+    with torch.inference_mode():
+        ids = model.vocab.encode(t.text for t in lm_tokens(text if isinstance(text, str) else ""))
+        out, state = _after(model, ids)
+        written: list[int] = []
+        for _ in range(max_words):
+            logits = model.net.log_probs(out[None])[0] / temperature
+            logits[[model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id]] = -math.inf
+            word = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=generator))
+            if word == model.vocab.eos_id:
+                break
+            written.append(word)
+            feats, state = model.net.features(torch.tensor([[word]]), state)
+            out = feats[0, -1]
+    return model.vocab.decode(written)
+
+
+# ---------------------------------------------------------------- measuring
+
+def encode_sentences(sentences: Iterable[str], vocab: Vocab) -> list[list[int]]:
+    return [vocab.encode(t.text for t in lm_tokens(s, None)) for s in sentences]
+
+
+def lstm_sentence_probs(model: AutocompleteModel) -> Callable[[Sequence[int]], np.ndarray]:
+    def probs(ids: Sequence[int]) -> np.ndarray:
+        with torch.inference_mode():
+            return model.sentence_log_probs(ids)[0].exp().double().numpy()
+    return probs
+
+
+def score(sentences: Sequence[str], sentence_probs: Callable[[Sequence[int]], np.ndarray], vocab: Vocab,
+          keystroke_sim: bool = True) -> dict[str, float]:
+    """Perplexity, top-1/top-3 next-word accuracy and keystroke savings of a model on sentences.
+
+    sentence_probs(ids) -> [len(ids)+1, V] next-word distributions (the LSTM's or the n-gram's: same measure).
+    Every word and the sentence end count; an <unk> target counts in perplexity but never as a correct guess.
+    """
+    index = PrefixIndex(vocab)
+    nll, count, top1, top3, keys, chars = 0.0, 0, 0, 0, 0, 0
+    for sentence, ids in zip(sentences, encode_sentences(sentences, vocab)):
+        probs = sentence_probs(ids)
+        targets = np.array([*ids, vocab.eos_id])
+        p = probs[np.arange(len(targets)), targets]
+        nll -= float(np.log(np.maximum(p, 1e-12)).sum())
+        count += len(targets)
+        rank = (probs > p[:, None]).sum(axis=1)
+        hit = targets != vocab.unk_id
+        top1 += int(((rank < 1) & hit).sum())
+        top3 += int(((rank < 3) & hit).sum())
+        if keystroke_sim:
+            k, c = keystrokes(sentence, probs, vocab, index)
+            keys, chars = keys + k, chars + c
+    metrics = {"perplexity": math.exp(nll / max(count, 1)), "top1": top1 / max(count, 1), "top3": top3 / max(count, 1)}
+    if keystroke_sim:
+        metrics["keystroke_savings"] = 1 - keys / max(chars, 1)
+    return {k: round(v, 4) for k, v in metrics.items()}
+
+
+def ngram_for(vocab: Vocab, train_sentences: Iterable[str]):
+    from rnn.baselines.ngram import KneserNeyTrigram
+
+    ngram = KneserNeyTrigram(len(vocab), vocab.bos_id, vocab.eos_id, never=(vocab.pad_id, vocab.bos_id))
+    return ngram.fit(encode_sentences(train_sentences, vocab))
+
+
+# ---------------------------------------------------------------- training
+
+def _batches(encoded: list[list[int]], batch_size: int, seed: int | None):
+    """Sentences of similar length batched together (little padding); batch order shuffled by seed."""
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+    groups = [order[i: i + batch_size] for i in range(0, len(order), batch_size)]
+    if seed is not None:
+        random.Random(seed).shuffle(groups)
+    for group in groups:
+        width = max(len(encoded[i]) for i in group) + 1
+        x = torch.zeros(len(group), width, dtype=torch.long)
+        y = torch.full((len(group), width), -1, dtype=torch.long)
+        for row, i in enumerate(group):
+            ids = encoded[i]
+            x[row, : len(ids) + 1] = torch.tensor([Vocab.bos_id, *ids])
+            y[row, : len(ids) + 1] = torch.tensor([*ids, Vocab.eos_id])
+        yield x, y
+
+
+def _nll(net: LSTMLanguageModel, batch) -> tuple[torch.Tensor, int]:
+    x, y = batch
+    feats, _ = net.features(x)
+    mask = y >= 0
+    return net.loss(feats[mask], y[mask]), int(mask.sum())
+
+
+def train_cli(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m rnn.train autocomplete", description=__doc__.split("\n")[0])
+    p.add_argument("--data", default=str(TATOEBA), help="one sentence a line (plain or .gz); valid split by sentence hash")
+    p.add_argument("--out", default=str(bundle_dir(TASK)))
+    p.add_argument("--limit", type=int, default=0, help="use only N training sentences spread over the file (smoke runs)")
+    p.add_argument("--min-freq", type=int, default=2)
+    p.add_argument("--emb", type=int, default=256)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--epochs", type=int, default=3, help="passes over the training sentences")
+    p.add_argument("--parts", type=int, default=4, help="validate (and decay the learning rate) this many times a pass")
+    p.add_argument("--batch", type=int, default=64, help="sentences per batch")
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--lr-decay", type=float, default=0.8, help="the learning rate is multiplied by this after every part of a pass")
+    p.add_argument("--time-budget", type=float, default=1800, help="stop after the part of a pass that ends past this many seconds")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1, help="torch threads (1: the machine is shared)")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    from rnn.training import count_parameters, fit, seed_everything
+
+    started = time.monotonic()
+    train_text, valid_text = tatoeba_split(args.data)
+    if args.limit:
+        train_text = train_text[:: max(1, len(train_text) // args.limit)][: args.limit]  # a spread: lines are sorted by length
+    print(f"{len(train_text)} training and {len(valid_text)} validation sentences", flush=True)
+    vocab = Vocab.build(([t.text for t in lm_tokens(s, None)] for s in train_text), min_freq=args.min_freq)
+    train_ids, valid_ids = encode_sentences(train_text, vocab), encode_sentences(valid_text, vocab)
+    print(f"vocabulary {len(vocab)} words; {sum(len(s) + 1 for s in train_ids)} training tokens", flush=True)
+    seed_everything(args.seed)
+    config = LMConfig(vocab_size=len(vocab), emb=args.emb, hidden=args.hidden, layers=args.layers, dropout=args.dropout)
+    net = LSTMLanguageModel(config)
+
+    def loss_of(model, batch):
+        total, n = _nll(model, batch)
+        return total / n
+
+    def validate(model) -> dict[str, float]:
+        total, n = 0.0, 0
+        for batch in _batches(valid_ids, 256, None):
+            t, c = _nll(model, batch)
+            total, n = total + float(t), n + c
+        return {"valid_ppl": math.exp(total / max(n, 1))}
+
+    def decay(optimizer, epoch, metrics):
+        for group in optimizer.param_groups:
+            group["lr"] *= args.lr_decay
+
+    def train_batches(round_: int):
+        # a "round" of fit() is 1/parts of a pass: validation, learning-rate decay and the time budget act that often
+        batches = list(_batches(train_ids, args.batch, args.seed * 1000 + (round_ - 1) // args.parts))
+        part = (round_ - 1) % args.parts
+        return batches[part * len(batches) // args.parts: (part + 1) * len(batches) // args.parts]
+
+    result = fit(net, train_batches=train_batches,
+                 loss_of=loss_of, validate=validate, monitor="valid_ppl", higher_is_better=False,
+                 epochs=args.epochs * args.parts, lr=args.lr, clip=1.0, scheduler_step=decay,
+                 time_budget_s=args.time_budget, seed=args.seed)
+    train_seconds = result.seconds
+    model = AutocompleteModel(Bundle(model=net, config=config, vocabs={"words": vocab}, card={}))
+    print("measuring on the validation split (LSTM and n-gram, with the keystroke simulation)...", flush=True)
+    metrics = score(valid_text, lstm_sentence_probs(model), vocab)
+    ngram = ngram_for(vocab, train_text)
+    baseline = score(valid_text, ngram.sentence_probs, vocab)
+    print(f"LSTM {metrics}\nn-gram {baseline}", flush=True)
+    command = "python -m rnn.train autocomplete" + ("" if not argv else " " + " ".join(argv))
+    card = {
+        "task": TASK,
+        "title": "Autocomplete",
+        "model": f"word-level LSTM language model: {config.layers} x {config.hidden} LSTM, {config.emb}-d tied embeddings, "
+                 f"dropout {config.dropout}, adaptive softmax over {len(vocab):,} words",
+        "parameters": count_parameters(net),
+        "data": {"name": "Tatoeba English sentences", "licence": "CC BY 2.0 FR",
+                 "attribution": "tatoeba.org and www.manythings.org/anki",
+                 "train_size": len(train_text), "valid_size": len(valid_text)},
+        "command": command if argv else RETRAIN_COMMANDS[TASK],
+        # fit()'s rounds are parts of a pass: the card counts passes over the data (0.25, 0.5, ...)
+        "curve": [{**row, "epoch": round(row["epoch"] / args.parts, 3)} for row in result.curve],
+        "metrics": metrics,
+        "baselines": {"Kneser-Ney trigram": baseline},
+        "headline": {"key": "keystroke_savings", "label": "keystrokes saved (validation)",
+                     "value": metrics["keystroke_savings"], "format": "pct"},
+        "train_seconds": train_seconds,
+        "notes": "Validation: the ~1/60 of Tatoeba sentences whose SHA-1 is 1 mod 60. Words are lower-cased spaCy tokens; "
+                 "perplexity counts every word and the sentence end. Keystroke savings: 3 suggestions before each "
+                 "character, one keystroke accepts a word and its space. The n-gram is an interpolated Kneser-Ney "
+                 f"trigram on the same words and vocabulary. Best after {result.best_epoch / args.parts:g} passes; "
+                 f"{round(time.monotonic() - started)} s in all including measuring.",
+    }
+    save_bundle(args.out, net, config, {"words": vocab}, card)
+    print(f"bundle written to {args.out}", flush=True)
+    return 0
+
+
+def evaluate_cli(argv: list[str]) -> int:
+    from rnn.evaluate import print_result
+
+    p = argparse.ArgumentParser(prog="python -m rnn.evaluate autocomplete FILE")
+    p.add_argument("file", help="one sentence a line (plain or .gz)")
+    p.add_argument("--bundle", default=str(bundle_dir(TASK)))
+    p.add_argument("--train", default=str(TATOEBA), help="the n-gram baseline is fitted on this file's training split")
+    args = p.parse_args(argv)
+    model = load(args.bundle)
+    sentences = list(read_lines(args.file))
+    train_text, _ = tatoeba_split(args.train)
+    lstm = score(sentences, lstm_sentence_probs(model), model.vocab)
+    ngram = score(sentences, ngram_for(model.vocab, train_text).sentence_probs, model.vocab)
+    print_result({**lstm, "ngram_perplexity": ngram["perplexity"], "ngram_keystroke_savings": ngram["keystroke_savings"],
+                  "n_sentences": len(sentences)})
+    return 0
+
+
+# ---------------------------------------------------------------- Penn Treebank: the paper benchmark for the same code
+
+PTB_TASK = "ptb"
+
+
+def _ptb_stream(path: str | Path, vocab: Vocab) -> torch.Tensor:
+    """The file as one stream of ids with <eos> after every sentence (Mikolov's convention)."""
+    return torch.tensor([i for sentence in read_ptb(path) for i in (*vocab.encode(sentence), vocab.eos_id)])
+
+
+def _ptb_columns(stream: torch.Tensor, batch: int) -> torch.Tensor:
+    """[steps, batch]: the stream cut into `batch` contiguous columns read in parallel."""
+    steps = len(stream) // batch
+    return stream[: steps * batch].view(batch, steps).t().contiguous()
+
+
+def _ptb_nll(net: LSTMLanguageModel, columns: torch.Tensor, bptt: int) -> tuple[float, int]:
+    """Summed NLL and token count over the columns, carrying the state across windows."""
+    state, total, count = None, 0.0, 0
+    for i in range(0, len(columns) - 1, bptt):
+        x, y = columns[i: i + bptt], columns[i + 1: i + 1 + bptt]
+        x = x[: len(y)]
+        feats, state = net.features(x.t(), state)
+        total += float(net.loss(feats.reshape(-1, feats.shape[-1]), y.t().reshape(-1)))
+        count += y.numel()
+    return total, count
+
+
+def train_ptb_cli(argv: list[str]) -> int:
+    """Zaremba et al. 2014 "small": 2 x 200 LSTM, 13 epochs, SGD lr 1 halved each epoch after the 4th, bptt 20,
+    batch 20, no dropout, gradients clipped at 5. (Here with tied embeddings and the adaptive softmax.)"""
+    p = argparse.ArgumentParser(prog="python -m rnn.train ptb", description=train_ptb_cli.__doc__)
+    p.add_argument("--data", default=str(PTB), help="folder with ptb.train.txt and ptb.valid.txt")
+    p.add_argument("--out", default="/tmp/ptb_bundle", help="not committed: PTB's licence is research use only")
+    p.add_argument("--hidden", type=int, default=200)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--epochs", type=int, default=13)
+    p.add_argument("--decay-after", type=int, default=4)
+    p.add_argument("--lr", type=float, default=1.0)
+    p.add_argument("--batch", type=int, default=20)
+    p.add_argument("--bptt", type=int, default=20)
+    p.add_argument("--limit", type=int, default=0, help="use only the first N training tokens (smoke runs)")
+    p.add_argument("--time-budget", type=float, default=None)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    from rnn.training import count_parameters, fit, seed_everything
+
+    data = Path(args.data)
+    vocab = Vocab.build(read_ptb(data / "ptb.train.txt"))
+    train = _ptb_stream(data / "ptb.train.txt", vocab)
+    if args.limit:
+        train = train[: args.limit]
+    valid = _ptb_columns(_ptb_stream(data / "ptb.valid.txt", vocab), 10)
+    columns = _ptb_columns(train, args.batch)
+    print(f"vocabulary {len(vocab)}; {len(train)} training tokens", flush=True)
+    seed_everything(args.seed)
+    config = LMConfig(vocab_size=len(vocab), emb=args.hidden, hidden=args.hidden, layers=args.layers, dropout=args.dropout)
+    net = LSTMLanguageModel(config)
+    for param in net.lstm.parameters():
+        torch.nn.init.uniform_(param, -0.1, 0.1)
+    carried: dict[str, State] = {}
+
+    def windows(epoch: int):
+        carried.clear()  # each epoch starts from a zero state
+        for i in range(0, len(columns) - 1, args.bptt):
+            y = columns[i + 1: i + 1 + args.bptt]
+            yield columns[i: i + len(y)], y
+
+    def loss_of(model, batch):
+        x, y = batch
+        state = carried.get("state")
+        feats, state = model.features(x.t(), state)
+        carried["state"] = (state[0].detach(), state[1].detach())  # truncated backpropagation through time
+        return model.loss(feats.reshape(-1, feats.shape[-1]), y.t().reshape(-1)) / y.numel()
+
+    def validate(model):
+        total, count = _ptb_nll(model, valid, args.bptt)
+        return {"valid_ppl": math.exp(total / count)}
+
+    def decay(optimizer, epoch, metrics):
+        if epoch >= args.decay_after:
+            for group in optimizer.param_groups:
+                group["lr"] *= 0.5
+
+    result = fit(net, train_batches=windows, loss_of=loss_of, validate=validate, monitor="valid_ppl",
+                 higher_is_better=False, epochs=args.epochs, optimizer=torch.optim.SGD(net.parameters(), lr=args.lr),
+                 clip=5.0, scheduler_step=decay, time_budget_s=args.time_budget, seed=args.seed)
+    card = {"task": PTB_TASK, "title": "Penn Treebank language model (benchmark)",
+            "model": f"{args.layers} x {args.hidden} LSTM, tied embeddings, adaptive softmax, dropout {args.dropout}",
+            "parameters": count_parameters(net), "command": "python -m rnn.train ptb " + " ".join(argv),
+            "curve": result.curve, "metrics": {"perplexity": round(result.best_metrics["valid_ppl"], 2)},
+            "train_seconds": result.seconds,
+            "data": {"name": "Penn Treebank (Mikolov)", "licence": "LDC research use",
+                     "train_size": len(train), "valid_size": int(valid.numel())}}
+    save_bundle(args.out, net, config, {"words": vocab}, card)
+    print(f"validation perplexity {card['metrics']['perplexity']}; bundle written to {args.out}", flush=True)
+    return 0
+
+
+def evaluate_ptb_cli(argv: list[str]) -> int:
+    from rnn.evaluate import print_result
+
+    p = argparse.ArgumentParser(prog="python -m rnn.evaluate ptb FILE --bundle DIR")
+    p.add_argument("file")
+    p.add_argument("--bundle", default="/tmp/ptb_bundle")
+    p.add_argument("--bptt", type=int, default=20)
+    args = p.parse_args(argv)
+    bundle = load_bundle(PTB_TASK, args.bundle, LMConfig, _build, ("words",))
+    vocab = bundle.vocabs["words"]
+    with torch.inference_mode():
+        total, count = _ptb_nll(bundle.model, _ptb_columns(_ptb_stream(args.file, vocab), 1), args.bptt)
+    print_result({"perplexity": round(math.exp(total / max(count, 1)), 3)})
+    return 0

@@ -1,0 +1,194 @@
+"""Autocomplete: the LSTM language model, the keystroke simulation, the Kneser-Ney baseline and the CLIs, on tiny data."""
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rnn.baselines.ngram import KneserNeyTrigram
+from rnn.checkpoint import BundleError
+from rnn.tasks import autocomplete as ac
+from rnn.text import Vocab
+
+SUBJECTS = ["i", "you", "we", "they", "tom", "mary"]
+VERBS = ["like", "want", "need", "know", "see"]
+OBJECTS = ["the cat", "the car", "a book", "my dog", "you", "it"]
+
+
+def tiny_sentences() -> list[str]:
+    return [f"{s.capitalize()} {v} {o}." for s in SUBJECTS for v in VERBS for o in OBJECTS]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "sentences.txt"
+    path.write_text("\n".join(tiny_sentences()) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def bundle(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle")
+    code = ac.train_cli(["--data", str(corpus), "--out", str(out), "--epochs", "2", "--parts", "1",
+                         "--emb", "16", "--hidden", "16", "--min-freq", "1", "--batch", "16", "--lr", "0.01"])
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def model(bundle):
+    return ac.load(bundle)
+
+
+# ---------------------------------------------------------------- the keystroke simulation, hand-checked
+
+def toy() -> tuple[Vocab, ac.PrefixIndex]:
+    vocab = Vocab(["<pad>", "<unk>", "<bos>", "<eos>", "hello", "help", "world", "word", "."])
+    return vocab, ac.PrefixIndex(vocab)
+
+
+def dist(vocab: Vocab, ranked: list[str]) -> np.ndarray:
+    """A distribution giving the words in ranked decreasing probability (the rest share a little)."""
+    p = np.full(len(vocab), 0.001)
+    for rank, word in enumerate(ranked):
+        p[vocab.id(word)] = 0.5 / (rank + 1)
+    return p / p.sum()
+
+
+def test_keystrokes_on_a_hand_checked_sentence():
+    vocab, index = toy()
+    probs = np.stack([
+        dist(vocab, ["help", "world", "word", "hello"]),  # "hello" 4th: not shown until "h" is typed
+        dist(vocab, ["world", "word"]),  # "world" shown at once
+        dist(vocab, ["hello", "help", "world", "word"]),  # "." is never in the top 3: typed by hand
+    ])
+    # "hello world." is 12 characters: h + accept (covers "hello "), accept (covers "world"), "." typed
+    assert ac.keystrokes("hello world.", probs, vocab, index) == (4, 12)
+
+
+def test_unknown_words_and_spaces_are_typed_by_hand():
+    vocab, index = toy()
+    probs = np.stack([dist(vocab, ["hello"]), dist(vocab, ["hello"]), dist(vocab, ["hello"])])
+    # "zzz" (3 keys, not in the vocabulary), the space (1), "hello" accepted before its first letter (1)
+    assert ac.keystrokes("zzz hello", probs, vocab, index) == (5, 9)
+
+
+def test_capitals_are_matched_lower_cased():
+    vocab, index = toy()
+    probs = np.stack([dist(vocab, ["world"]), dist(vocab, ["."])])
+    assert ac.keystrokes("World.", probs, vocab, index) == (2, 6)
+
+
+def test_prefix_completion_only_offers_words_with_that_prefix():
+    vocab, index = toy()
+    probs = dist(vocab, ["world", "word", ".", "hello", "help"])
+    assert [vocab.itos[i] for i in index.suggest(probs, "wor")] == ["world", "word"]
+    assert [vocab.itos[i] for i in index.suggest(probs, "hel")] == ["hello", "help"]
+    assert index.suggest(probs, "x") == []
+    assert len(index.suggest(probs, "")) == 3  # never the specials
+    assert all(vocab.itos[i] not in ("<eos>", "<unk>", "<pad>", "<bos>") for i in index.suggest(probs, "<"))
+
+
+def test_predict_completions_start_with_the_typed_letters(model):
+    result = ac.predict(model, "Tom wants the c")
+    assert result.prefix == "c"
+    assert result.completions and all(w.startswith("c") for w in result.completions)
+    assert result.continuation and result.continuation[0].startswith("c")
+
+
+# ---------------------------------------------------------------- the LSTM language model
+
+def test_probabilities_sum_to_one(model):
+    with torch.inference_mode():
+        logp, hidden = model.sentence_log_probs(model.vocab.encode(["i", "like", "the", "zebra"]))
+    assert logp.shape == (5, len(model.vocab))
+    assert torch.allclose(logp.exp().sum(-1), torch.ones(5), atol=1e-4)
+    assert hidden.shape == (4, 16)
+
+
+def test_adaptive_softmax_loss_matches_the_full_distribution():
+    from rnn.nets.lm import LMConfig, LSTMLanguageModel
+
+    torch.manual_seed(0)
+    net = LSTMLanguageModel(LMConfig(vocab_size=50, emb=8, hidden=8, layers=2, cutoffs=[10, 30])).eval()
+    feats, _ = net.features(torch.randint(0, 50, (2, 6)))
+    targets = torch.randint(0, 50, (12,))
+    full = -net.log_probs(feats).reshape(12, 50).gather(1, targets[:, None]).sum()
+    assert torch.allclose(net.loss(feats.reshape(12, 8), targets), full, atol=1e-4)
+
+
+def test_bundle_round_trip(bundle, model):
+    card = json.loads((bundle / "card.json").read_text())
+    assert card["task"] == "autocomplete" and card["headline"]["key"] == "keystroke_savings"
+    assert set(card["baselines"]["Kneser-Ney trigram"]) == set(card["metrics"])
+    assert card["curve"] and card["parameters"] > 0
+    assert isinstance(model.recurrent_layers()["lstm"], torch.nn.LSTM)
+    again = ac.load(bundle)
+    text = "i want the"
+    assert ac.predict(again, text).next_words == ac.predict(model, text).next_words
+
+
+def test_missing_bundle_is_a_bundle_error(tmp_path):
+    with pytest.raises(BundleError, match="python -m rnn.train autocomplete"):
+        ac.load(tmp_path)
+
+
+def test_trace_has_a_row_and_a_readout_per_word(model):
+    result = ac.predict(model, "You like zebras ")
+    trace = result.trace
+    assert trace.tokens == ["you", "like", "zebras"] and trace.known == [True, True, False]
+    assert trace.hidden.shape == (3, 16) and len(trace.readout) == 3
+    assert result.prefix == "" and result.context == ["you", "like", "zebras"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🙈", "<script>alert(1)</script>", "x" * 10_000,
+                                  "qwzx vbnm plkj ", "word " * 2_000, "\n\t"])
+def test_predict_never_raises(model, text):
+    result = ac.predict(model, text)
+    assert len(result.trace.tokens) <= 200
+    assert result.next_words and math.isclose(sum(result.next_words.values()), sum(result.next_words.values()))
+    assert all(w.startswith(result.prefix) for w in result.completions)
+
+
+def test_accepting_keeps_the_typed_letters_and_capitals(model):
+    result = ac.predict(model, "I want the Ca")
+    assert result.completed(["car", "."]) == "I want the Car."
+    assert ac.predict(model, "").completed(["i", "know", "."]) == "I know."
+    assert result.completed([]) == "I want the Ca"
+
+
+def test_let_it_write_is_reproducible_per_seed(model):
+    assert ac.generate(model, "I want", 1.0, seed=3) == ac.generate(model, "I want", 1.0, seed=3)
+    assert len(ac.generate(model, "<script>", 0.5, max_words=4, seed=1)) <= 4
+    with pytest.raises(ValueError):
+        ac.generate(model, "I want", 0.0)
+
+
+# ---------------------------------------------------------------- the Kneser-Ney baseline
+
+def test_ngram_distributions_sum_to_one_and_prefer_what_was_seen():
+    vocab = Vocab(["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c", "d"])
+    lm = KneserNeyTrigram(len(vocab), vocab.bos_id, vocab.eos_id, never=(0, 2))
+    lm.fit([vocab.encode("a b c".split()), vocab.encode("a b d".split()), vocab.encode("d c".split())])
+    for history in ([], [4], [4, 5], [7, 7], [1]):
+        p = lm.next_probs(vocab.encode(vocab.decode(history)))
+        assert math.isclose(p.sum(), 1.0, rel_tol=1e-9) and p[0] == 0 and p[2] == 0
+    after_ab = lm.next_probs([4, 5])
+    assert after_ab[6] > after_ab[4] and after_ab[7] > after_ab[4]  # "c", "d" were seen after "a b"
+    assert lm.next_probs([])[4] > lm.next_probs([])[5]  # sentences start with "a", never with "b"
+    assert lm.log_likelihood([4, 5, 6]) > lm.log_likelihood([6, 5, 4])
+
+
+# ---------------------------------------------------------------- the CLIs
+
+def test_evaluate_cli_prints_the_contract_json(bundle, corpus, tmp_path, capsys):
+    file = tmp_path / "held_out.txt"
+    file.write_text("Tom likes the cat.\nMary wants a book.\n\nWe need my dog.\n", encoding="utf-8")
+    assert ac.evaluate_cli([str(file), "--bundle", str(bundle), "--train", str(corpus)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(result) == {"perplexity", "top1", "top3", "keystroke_savings", "ngram_perplexity",
+                           "ngram_keystroke_savings", "n_sentences"}
+    assert result["n_sentences"] == 3
+    assert 0 <= result["top1"] <= result["top3"] <= 1 and result["perplexity"] > 1
+    assert -1 < result["keystroke_savings"] < 1 and -1 < result["ngram_keystroke_savings"] < 1

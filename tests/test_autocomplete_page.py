@@ -1,0 +1,70 @@
+"""The Autocomplete page under AppTest, with the shipped model: typing, completing a word, accepting, letting it write."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnn.checkpoint import bundle_dir
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Autocomplete.py")
+
+pytestmark = pytest.mark.skipif(
+    not (bundle_dir("autocomplete") / "model.pt").is_file(),
+    reason="assets/autocomplete/model.pt is missing: train it with `python -m rnn.train autocomplete`",
+)
+
+
+def run_page(query_text: str | None = None) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    if query_text is not None:
+        app.query_params["text"] = query_text
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def grey_box(app: AppTest) -> str:
+    return next(h.proto.body for h in app.get("html") if "color:#8A8F98" in h.proto.body)
+
+
+def test_typing_shows_next_words_and_a_continuation():
+    app = run_page()
+    app.text_input(key="text").input("Could you please ").run()
+    assert not app.exception, app.exception
+    assert "Could you please " in grey_box(app)
+    assert app.get("plotly_chart")  # the next-word bars
+    assert any(s.value == "Model card" for s in app.subheader)
+
+
+def test_half_typed_word_offers_completions_and_one_click_accepts_it():
+    app = run_page()
+    app.text_input(key="text").input("I don't kn").run()
+    labels = [b.label for b in app.button]
+    assert any(label.startswith("know") for label in labels), labels
+    next(b for b in app.button if b.label.startswith("know")).click().run()
+    assert not app.exception, app.exception
+    assert app.text_input(key="text").value == "I don't know "
+
+
+def test_accepting_the_grey_text_extends_the_sentence():
+    app = run_page()
+    app.text_input(key="text").input("I am going to the ").run()
+    app.button(key="accept").click().run()
+    assert not app.exception, app.exception
+    value = app.text_input(key="text").value
+    assert value.startswith("I am going to the ") and len(value) > len("I am going to the ")
+
+
+def test_let_it_write():
+    app = run_page()
+    app.button(key="write").click().run()
+    assert not app.exception, app.exception
+    assert len(app.get("html")) >= 2  # the written text is shown under the button
+
+
+def test_hostile_and_empty_text():
+    app = run_page("<script>alert(1)</script> 😀")
+    assert "<script>" not in grey_box(app) and "&lt;script&gt;" in grey_box(app)
+    app.text_input(key="text").input("").run()
+    assert not app.exception
+    assert app.info
