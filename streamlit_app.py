@@ -11,6 +11,7 @@ from rnn.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parent
 HIDDEN_STATE_PAGE = "pages/5_Hidden_State.py"
+WATCH_IT_LEARN_PAGE = "pages/6_Watch_It_Learn.py"
 
 
 def home() -> None:
@@ -66,6 +67,8 @@ def navigation() -> st.navigation:
             pages.append(st.Page(task.page, title=task.title, icon=task.icon))
     if (ROOT / HIDDEN_STATE_PAGE).is_file():
         pages.append(st.Page(HIDDEN_STATE_PAGE, title="Hidden state", icon="🧠"))
+    if (ROOT / WATCH_IT_LEARN_PAGE).is_file():
+        pages.append(st.Page(WATCH_IT_LEARN_PAGE, title="Watch it learn", icon="🏋️"))
     return st.navigation(pages)
 
 

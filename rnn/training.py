@@ -45,12 +45,15 @@ def fit(
     scheduler_step: Callable[[torch.optim.Optimizer, int, dict[str, float]], None] | None = None,
     time_budget_s: float | None = None,
     seed: int = 1,
+    on_epoch: Callable[[nn.Module, dict[str, float]], None] | None = None,
+    progress: bool = True,
 ) -> FitResult:
     """Train model and leave it holding the weights of its best validation epoch.
 
     train_batches(epoch) yields that epoch's batches (shuffle with the epoch as seed, so runs repeat);
     loss_of(model, batch) is the mean loss of one batch; validate(model) returns metrics that include
     `monitor`. Stops early after `patience` epochs without improvement, or once time_budget_s is spent.
+    on_epoch(model, row) sees the model after each epoch (the live training page draws from it).
     """
     seed_everything(seed)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -60,7 +63,7 @@ def fit(
     for epoch in range(1, epochs + 1):
         model.train()
         total, count = 0.0, 0
-        bar = tqdm(train_batches(epoch), desc=f"epoch {epoch}/{epochs}", leave=False, mininterval=2.0)
+        bar = tqdm(train_batches(epoch), desc=f"epoch {epoch}/{epochs}", leave=False, mininterval=2.0, disable=not progress)
         for batch in bar:
             optimizer.zero_grad(set_to_none=True)
             loss = loss_of(model, batch)
@@ -78,7 +81,10 @@ def fit(
         curve.append(row)
         value = metrics[monitor]
         improved = best_value is None or (value > best_value if higher_is_better else value < best_value)
-        tqdm.write(f"epoch {epoch}: " + ", ".join(f"{k}={v}" for k, v in row.items() if k != "epoch") + (" *" if improved else ""))
+        if progress:
+            tqdm.write(f"epoch {epoch}: " + ", ".join(f"{k}={v}" for k, v in row.items() if k != "epoch") + (" *" if improved else ""))
+        if on_epoch is not None:
+            on_epoch(model, row)
         if improved:
             best_value, best_epoch, best_metrics = value, epoch, dict(metrics)
             best_state = copy.deepcopy(model.state_dict())

@@ -221,3 +221,35 @@ def one_hot_chart(layout, tokens_label: str = "") -> go.Figure:
     fig.update_xaxes(title=f"vocabulary id (0 … {layout.vocab_size - 1:,}): one neuron per word", range=[-layout.vocab_size * 0.01, layout.vocab_size * 1.12])
     fig.update_yaxes(title="word slot", autorange="reversed", dtick=1, range=[layout.max_len - 0.5, -0.5])
     return _layout(fig, tokens_label, 140 + 28 * layout.max_len)
+
+
+# ---- Watch it learn ----------------------------------------------------------------------------------
+
+_NETWORK_STYLE = [dict(color=ACCENT, dash="solid", symbol="circle"), dict(color=SECOND, dash="dash", symbol="square")]
+
+
+def live_loss_chart(history: dict[str, list[dict]]) -> go.Figure:
+    """Training loss per epoch, one line per network (solid and dashed, so colour is never the only cue)."""
+    fig = go.Figure()
+    for style, (name, rows) in zip(_NETWORK_STYLE, history.items()):
+        fig.add_trace(go.Scatter(x=[r["epoch"] for r in rows], y=[r["train_loss"] for r in rows], name=name,
+                                 mode="lines+markers", line=dict(color=style["color"], dash=style["dash"]),
+                                 marker=dict(symbol=style["symbol"])))
+    fig.update_xaxes(title="epoch", rangemode="tozero")
+    fig.update_yaxes(title="training loss", rangemode="tozero")
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    return _layout(fig, "", 320)
+
+
+def live_watch_chart(history: dict[str, list[dict]]) -> go.Figure:
+    """Each network's P(positive) for the watched sentence, epoch by epoch."""
+    fig = go.Figure()
+    for style, (name, rows) in zip(_NETWORK_STYLE, history.items()):
+        fig.add_trace(go.Scatter(x=[r["epoch"] for r in rows], y=[r["watched_positive"] for r in rows], name=name,
+                                 mode="lines+markers", line=dict(color=style["color"], dash=style["dash"]),
+                                 marker=dict(symbol=style["symbol"])))
+    fig.add_hline(y=0.5, line=dict(color=MUTED, dash="dot"), annotation_text="undecided")
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(title="P(positive)", range=[0, 1], tickformat=".0%")
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    return _layout(fig, "", 320)
