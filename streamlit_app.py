@@ -55,9 +55,45 @@ def home() -> None:
     )
     if (ROOT / HIDDEN_STATE_PAGE).is_file():
         st.page_link(HIDDEN_STATE_PAGE, label="See it side by side on the Hidden state page", icon="🧠")
+    guided_lesson()
     st.divider()
     st.caption("Data: Tatoeba (CC BY 2.0 FR, tatoeba.org), CoNLL-2003 (Reuters, research use), Women's E-Commerce "
                "Clothing Reviews (CC0), SST-5 and Penn Treebank (research use). See the README for details.")
+
+
+# The video's story in order. Each step opens a page on a prepared sentence; the student guesses first.
+LESSON = [
+    ("Why a plain network struggles", HIDDEN_STATE_PAGE, {"model": "Review stars", "text": "The fabric is not bad at all, I really love it"},
+     "A plain feed-forward network that accepts 10-word reviews: how many input neurons does it need, and how many of them "
+     "are switched on for this review? Guess, then open the **Feed-forward network** tab."),
+    ("Order matters", "pages/4_Review_Stars.py", {"text": "not good, really bad"},
+     "“not bad, really good” and “not good, really bad” use the same words. Will the feed-forward network and the RNN "
+     "give them different stars? Guess for each, then try both."),
+    ("Memory", HIDDEN_STATE_PAGE, {"model": "Review stars"},
+     "Two reviews differ only in their fourth word. Once the words are the same again, does the network forget the "
+     "difference at once, slowly, or never? Guess, then open the **Memory** tab."),
+    ("Autocomplete", "pages/1_Autocomplete.py", {"text": "I would like to"},
+     "Write down the three words you would suggest after “I would like to”. Then compare with the model's."),
+    ("Translate", "pages/2_Translate.py", {"text": "I am going to the station tomorrow."},
+     "Why must the encoder read the whole sentence before the decoder writes its first French word? Guess which English "
+     "word the decoder looks at while it writes “gare”."),
+    ("Entities", "pages/3_Entities.py", {"text": "Dhaval loves baby yoda"},
+     "The video's example. Will the network find both names? Which one is harder, and why?"),
+    ("Training", WATCH_IT_LEARN_PAGE, {},
+     "Two networks learn the same sentences. Which one still works when the same phrase stands further along the sentence?"),
+]
+
+
+def guided_lesson() -> None:
+    st.header("A guided lesson")
+    st.markdown("The video's story in order, about twenty minutes with a class. For each step: **guess first**, "
+                "then open the page and see what the trained network does.")
+    for number, (title, page, params, question) in enumerate(LESSON, start=1):
+        if not (ROOT / page).is_file():
+            continue
+        with st.container(border=True):
+            st.markdown(f"**{number}. {title}.** {question}")
+            st.page_link(page, label="Reveal: open the page", icon="👀", query_params=params)
 
 
 def navigation() -> st.navigation:

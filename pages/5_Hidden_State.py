@@ -46,6 +46,8 @@ if not trace.tokens:
     st.stop()
 ui.unknown_words_note(trace)
 steps = len(trace.tokens)
+st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task}.csv",
+                   mime="text/csv", help="One row per word: the answer so far and every hidden unit. Charts: use the camera icon on each chart.")
 
 animation, memory, path, unrolled, contrast = st.tabs(
     ["▶ Word by word", "🧩 Memory", "〰️ The path", "🔁 Unrolled", "🆚 Feed-forward network"])

@@ -120,3 +120,19 @@ def repeated_word(tokens: list[str], max_len: int) -> tuple[str, int, int] | Non
             return word, seen[key], slot
         seen.setdefault(key, slot)
     return None
+
+
+def trace_csv(trace: Trace) -> str:
+    """The trace as CSV: one row per word with its readout and every hidden unit (for a spreadsheet or a notebook)."""
+    import csv
+    import io
+
+    labels = list(trace.readout[0]) if trace.readout else []
+    units = trace.hidden.shape[1]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["step", "word", "known", *labels, *(f"h{i}" for i in range(units))])
+    for t, word in enumerate(trace.tokens):
+        readout = [f"{trace.readout[t].get(label, 0.0):.4f}" for label in labels]
+        writer.writerow([t + 1, word, trace.known[t], *readout, *(f"{v:.5f}" for v in trace.hidden[t])])
+    return out.getvalue()

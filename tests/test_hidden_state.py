@@ -121,3 +121,15 @@ def test_hostile_query_values_fall_back():
     app.query_params.update({"model": "<script>alert(1)</script>", "step": "-7", "slots": "999999", "view": "nope"})
     app.run()
     assert not app.exception
+
+
+def test_trace_csv_has_a_row_per_word_and_a_column_per_unit():
+    import csv
+    import io
+
+    trace = tiny_trace()
+    rows = list(csv.reader(io.StringIO(hidden.trace_csv(trace))))
+    assert rows[0][:5] == ["step", "word", "known", "1 star", "5 stars"]
+    assert len(rows) == 1 + len(trace.tokens)
+    assert len(rows[1]) == 5 + trace.hidden.shape[1]
+    assert float(rows[2][5]) == pytest.approx(trace.hidden[1, 0], abs=1e-4)
