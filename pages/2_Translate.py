@@ -1,0 +1,149 @@
+"""Translate: an attention encoder-decoder turns English into French, with every step of the decoding shown."""
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnn import ui, viz
+from rnn.tasks import translate
+
+ui.setup_page(
+    "Translate",
+    "🌍",
+    "**English in, French out**, like Google Translate in the video. Word order matters: *the dog bit the man* "
+    "and *the man bit the dog* use the same words but mean different things. A translation network has two RNNs: "
+    "the **encoder** reads the English sentence one word at a time, and only when it has read **all** the words "
+    "does the **decoder** start writing French, one word at a time. While writing, the decoder can look back at "
+    "each English word (*attention*). Trained on Tatoeba's everyday sentences: short, simple ones work best.",
+)
+
+DEFAULT = "I am going to the station tomorrow."
+EXAMPLES = {
+    "Everyday": DEFAULT,
+    "Word order 1": "The dog bit the man.",
+    "Word order 2": "The man bit the dog.",
+    "A question": "Where did you put my keys?",
+    "Negation": "I don't think she will come tonight.",
+    "Longer": "If it rains tomorrow, we will stay at home and watch a film.",
+    "Goes wrong: unknown words": "Dhaval loves baby yoda.",
+}
+
+
+def _labels(words: list[str]) -> list[str]:
+    """Numbered, escaped axis labels: numbers keep repeated words apart, escaping keeps user text as text."""
+    return [f"{i + 1}. {html.escape(w)}" for i, w in enumerate(words)]
+
+
+def _heatmap(z: np.ndarray, x: list[str], y: list[str], title: str, colorscale: str, hover: str,
+             zmid: float | None = None) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale=colorscale, zmid=zmid, showscale=False,
+                               hovertemplate=hover + "<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="top", tickangle=-45)
+    fig.update_layout(title=dict(text=title, x=0, font=dict(size=16)), height=120 + 28 * len(y),
+                      margin=dict(l=10, r=10, t=110, b=10), font=viz.FONT, plot_bgcolor="white")
+    return fig
+
+
+model = ui.load_model("translate", translate.load)
+if model is None:
+    st.stop()
+
+ui.example_picker("Try an example", EXAMPLES, key="example")
+beam = st.slider("Beam width", 1, 8, 5, key="beam",
+                 help="How many partial translations the decoder keeps at each step. 1 = greedy: always the most "
+                      "likely next word.")
+
+
+@st.fragment
+def translator() -> None:
+    text = ui.guard_text(ui.text_box("English sentence", DEFAULT, live=True,
+                                     help="The translation updates as you type."))
+    if text is None:
+        return
+    result = translate.predict(model, text, beam=beam)
+    trace = result.trace
+    if not result.source:
+        st.info(result.notes[0] if result.notes else "There is no English word to translate.")
+        return
+
+    # Before translating: which words the encoder knows.
+    st.markdown("**What the encoder reads**, word by word (a word it never saw in training is marked → `<unk>`: "
+                "it reads all of them as that one token):")
+    st.text(" ".join(w if k else f"{w}→<unk>" for w, k in zip(result.source, trace.known)))
+    ui.unknown_words_note(trace)
+
+    st.subheader("French")
+    st.code(result.translation or "(no translation)", language=None, wrap_lines=True)
+    for note in result.notes:
+        st.caption(note)
+    if "<unk>" in result.target:
+        st.caption("`<unk>` in the French: the model wanted a word it has no French for (usually a name it did not know).")
+
+    encoder, decoder, attention, beams = st.tabs(["① Encoder reads", "② Decoder writes", "Attention", "Beam"])
+
+    with encoder:
+        st.markdown("The encoder reads **every** English word before the decoder writes anything. After each word it "
+                    "holds a hidden state: its memory of the sentence so far. The decoder starts from the final memory.")
+        units = min(48, trace.hidden.shape[1])
+        st.plotly_chart(
+            _heatmap(trace.hidden[:, :units], [str(u + 1) for u in range(units)], _labels(trace.tokens),
+                     f"Encoder memory after each word (first {units} of {trace.hidden.shape[1]} units)",
+                     viz.DIVERGING, "after %{y}<br>unit %{x}: %{z:.2f}", zmid=0.0),
+            width="stretch", key="encoder_states")
+        st.caption("Blue: positive, red: negative. Rows change as each new word arrives: that is the memory updating. "
+                   "A second RNN also reads the sentence right to left (not shown) so each word knows what follows it.")
+        st.markdown("**Why the decoder must wait.** If the English stopped after each word, the first French word would be:")
+        st.plotly_chart(viz.readout_heatmap(trace), width="stretch", key="first_word")
+        st.caption("The first French word often changes as more English arrives; the encoder has to read to the end.")
+
+    with decoder:
+        st.markdown("The decoder writes one French word at a time. At each step it scores every word it knows; "
+                    "it takes into account what it has already written and where it looks in the English.")
+        steps = len(result.target)
+        index = st.select_slider("Step", options=list(range(steps)), value=0,
+                                 format_func=lambda i: f"{i + 1}. {result.target[i]}",
+                                 key=f"step-{hash(tuple(result.target))}") if steps > 1 else 0
+        written = translate.detokenize(result.target[:index])
+        st.markdown("**Written so far:**")
+        st.text(written or "(nothing yet: the decoder starts from the encoder's final memory)")
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(viz.prob_bars(result.steps[index], f"Step {index + 1}: next French word",
+                                          highlight=result.target[index]), width="stretch", key="step_bars")
+        with right:
+            looks = dict(zip(_labels(result.source), result.attention[index].tolist()))
+            top = dict(sorted(looks.items(), key=lambda kv: -kv[1])[:5])
+            st.plotly_chart(viz.prob_bars(top, "…while looking at these English words"), width="stretch",
+                            key="step_attention")
+        st.caption("`<eos>` is the word that ends the sentence: the decoder stops when it chooses it. The bars "
+                   "show the model's probabilities along the chosen translation.")
+
+    with attention:
+        st.plotly_chart(
+            _heatmap(result.attention, _labels(result.source), _labels(result.target),
+                     "Where the decoder looked (English across, French down)", "Blues",
+                     "writing %{y}<br>looking at %{x}: %{z:.0%}"),
+            width="stretch", key="attention_map")
+        st.caption("Each row is one French word being written; dark squares are the English words it attended to. "
+                   "Word order differs between the languages, so the dark squares do not always follow the diagonal.")
+
+    with beams:
+        if result.beam == 1:
+            st.info("Beam width 1 is greedy decoding: the decoder keeps only its single best guess at each step. "
+                    "Move the slider above to keep several.")
+        st.markdown(f"The beam kept the {result.beam} most likely partial translations at each step; these finished. "
+                    "Score: the log-probability per word (length-normalised, so short sentences are not favoured); "
+                    "closer to 0 is better.")
+        st.dataframe(
+            [{"rank": i + 1, "translation": alt.text, "score": alt.score, "probability": float(np.exp(alt.logprob))}
+             for i, alt in enumerate(result.alternatives)],
+            hide_index=True, width="stretch",
+            column_config={"probability": st.column_config.NumberColumn("probability", format="%.2e")})
+
+
+translator()
+card = model.bundle.card
+ui.model_card(card)
+st.caption("Data: Tatoeba sentence pairs, CC BY 2.0 FR — credit: www.manythings.org/anki and tatoeba.org.")

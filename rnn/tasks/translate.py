@@ -1,0 +1,378 @@
+"""English -> French translation: the encoder reads every English word first, then the decoder writes French.
+
+French is cut into words with its elisions split off (l'|homme, qu'|il) and glued back by detokenize(), so
+the model writes real French: accents, capitals, apostrophes and punctuation. The English side uses the
+shared spaCy tokenizer, lower-cased (capitals carry little meaning in English and would double the vocabulary).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rnn.checkpoint import RETRAIN_COMMANDS, bundle_dir, load_bundle, save_bundle
+from rnn.data.tatoeba import ATTRIBUTION, ENG_FRA, group_references, read_pairs, split_pairs
+from rnn.nets.seq2seq import Seq2Seq, Seq2SeqConfig, beam_search, greedy
+from rnn.text import MAX_TOKENS, Vocab, tokenize
+from rnn.trace import Trace
+from rnn.training import count_parameters, fit
+
+TASK = "translate"
+MAX_TRAIN_TOKENS = 25  # longer pairs are rare in Tatoeba and cost the most per example
+READOUT_TOP = 5  # how many first-word guesses the trace keeps per English word
+STEP_TOP = 5  # how many alternatives the page shows for each French word written
+
+# ---------------------------------------------------------------- French words in and out
+
+_SPACES = re.compile(r"[\u00a0\u202f\u2009\u200b]")
+# A number (3,5), an elided word with its apostrophe (l' qu' aujourd'), a word with its hyphens (est-ce, a-t-il), or one symbol.
+_FRENCH_TOKEN = re.compile(r"\d+(?:[.,]\d+)+|\w+'|\w+(?:-\w+)*|\S")
+_NO_SPACE_BEFORE = {".", ",", ")", "…", "%"}
+_NO_SPACE_AFTER = {"(", "-"}
+
+
+def french_tokens(text: str) -> list[str]:
+    """Split French into the units the decoder writes; typographic spaces and apostrophes are normalised."""
+    text = _SPACES.sub(" ", text).replace("\u2019", "'")
+    return _FRENCH_TOKEN.findall(text)
+
+
+def detokenize(tokens: list[str]) -> str:
+    """Glue French units back into a sentence: 'l'' + 'homme' -> "l'homme"; a space before ! ? : ; as in French."""
+    out = ""
+    for token in tokens:
+        glue = not out or out.endswith("'") and len(out) > 1 and out[-2].isalpha() \
+            or token in _NO_SPACE_BEFORE or out[-1] in _NO_SPACE_AFTER
+        out += token if glue else " " + token
+    return out
+
+
+def english_tokens(text: str, max_tokens: int | None = MAX_TOKENS) -> list[str]:
+    return [t.text for t in tokenize(text, max_tokens)]
+
+
+def _src_ids(vocab: Vocab, tokens: list[str]) -> list[int]:
+    return vocab.encode(t.lower() for t in tokens)
+
+
+# ---------------------------------------------------------------- the model as the pages see it
+
+
+@dataclass
+class Translator:
+    """A loaded bundle: the network, both vocabularies and the card."""
+
+    bundle: object
+    net: Seq2Seq
+    vocab: Vocab  # English input words (lower-cased)
+    tgt_vocab: Vocab  # French output units
+
+    def recurrent_layers(self) -> dict[str, torch.nn.Module]:
+        return {"encoder (bidirectional GRU)": self.net.encoder, "decoder (GRU)": self.net.decoder}
+
+
+def build(config: Seq2SeqConfig, vocabs: dict[str, Vocab]) -> Seq2Seq:
+    return Seq2Seq(config)
+
+
+def load(directory: str | Path | None = None) -> Translator:
+    """Read the bundle (raises rnn.checkpoint.BundleError when it is missing or broken)."""
+    bundle = load_bundle(TASK, directory or bundle_dir(TASK), Seq2SeqConfig, build, ("src", "tgt"))
+    return Translator(bundle=bundle, net=bundle.model, vocab=bundle.vocabs["src"], tgt_vocab=bundle.vocabs["tgt"])
+
+
+def max_output_len(n_source: int) -> int:
+    return min(2 * n_source + 10, 120)
+
+
+@dataclass
+class Alternative:
+    text: str
+    logprob: float  # total log-probability of the whole French sentence
+    score: float  # length-normalised log-probability: what the beam ranks by
+
+
+@dataclass
+class TranslateResult:
+    translation: str
+    source: list[str]  # the English words as typed
+    target: list[str]  # the French units written, <eos> last
+    attention: np.ndarray  # [len(target), len(source)]: where the decoder looked while writing each unit
+    steps: list[dict[str, float]]  # for each unit written: the decoder's top alternatives at that step
+    alternatives: list[Alternative]  # the beam's finished hypotheses, best first
+    trace: Trace
+    beam: int = 1
+    notes: list[str] = field(default_factory=list)
+
+
+def _empty_result(model: Translator, note: str) -> TranslateResult:
+    hidden = np.zeros((0, model.net.config.enc_hidden), dtype=np.float32)
+    trace = Trace(tokens=[], known=[], hidden=hidden, hidden_backward=hidden.copy())
+    return TranslateResult("", [], [], np.zeros((0, 0), dtype=np.float32), [], [], trace, notes=[note])
+
+
+def _first_word_readout(model: Translator, ids: list[int], limit: int = 60) -> list[dict[str, float]]:
+    """For each prefix of the sentence: the decoder's first French word if the English stopped there.
+
+    This is the video's point made visible: the guess changes as the encoder reads on, so the decoder
+    has to wait for the whole sentence. Prefixes past `limit` words reuse the last guess (cost stays flat).
+    """
+    net, n = model.net, min(len(ids), limit)
+    src = torch.tensor([ids[: i + 1] + [0] * (n - i - 1) for i in range(n)])
+    enc = net.encode(src, torch.arange(1, n + 1))
+    logp, _, _ = net.step(torch.full((n,), Vocab.bos_id), enc.start, enc)
+    values, index = logp.exp().topk(READOUT_TOP, dim=-1)
+    rows = [{model.tgt_vocab.itos[i]: round(v, 4) for i, v in zip(ix, vs)}
+            for ix, vs in zip(index.tolist(), values.tolist())]
+    return rows + [rows[-1]] * (len(ids) - n)
+
+
+def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
+    """Translate one English text. Never raises on odd input: empty text gives an empty translation."""
+    beam = max(1, min(int(beam), 10))
+    tokens = english_tokens(text or "")
+    if not tokens:
+        return _empty_result(model, "There is no English word to translate.")
+    words = tokens
+    ids = _src_ids(model.vocab, words)
+    known = [i != Vocab.unk_id for i in ids]
+    net, tgt = model.net, model.tgt_vocab
+    with torch.inference_mode():
+        src = torch.tensor([ids])
+        enc = net.encode(src, torch.tensor([len(ids)]))
+        hyps = beam_search(net, enc, Vocab.bos_id, Vocab.eos_id, max_output_len(len(ids)), width=beam)
+        best = hyps[0]
+        # Re-read the chosen French with teacher forcing: each step's alternatives and attention in one pass.
+        out_ids = best.ids + [Vocab.eos_id]
+        dec_out, _ = net.decoder(net.tgt_emb(torch.tensor([[Vocab.bos_id] + best.ids])), enc.start)
+        features, weights = net.attend(dec_out, enc)
+        probs = net.log_probs(features[0]).exp()
+        values, index = probs.topk(STEP_TOP, dim=-1)
+        steps = [{tgt.itos[i]: round(v, 4) for i, v in zip(ix, vs)} for ix, vs in zip(index.tolist(), values.tolist())]
+        h = net.config.enc_hidden
+        trace = Trace(
+            tokens=words, known=known,
+            hidden=enc.outputs[0, :, :h].numpy(), hidden_backward=enc.outputs[0, :, h:].numpy(),
+            readout=_first_word_readout(model, ids), readout_title="First French word, if the English ended here",
+        )
+    notes = []
+    if not all(known):
+        notes.append("Unknown English words are read as <unk>: the model guesses from the words around them, "
+                     "and may write <unk> or drop them.")
+    if len(tokens) >= MAX_TOKENS:
+        notes.append(f"Only the first {MAX_TOKENS} words were translated.")
+    alternatives = [Alternative(detokenize(tgt.decode(h.ids)), round(h.logprob, 4), round(h.score, 4)) for h in hyps]
+    return TranslateResult(
+        translation=alternatives[0].text, source=words, target=tgt.decode(out_ids),
+        attention=weights[0].numpy().astype(np.float32), steps=steps, alternatives=alternatives,
+        trace=trace, beam=beam, notes=notes,
+    )
+
+
+# ---------------------------------------------------------------- batches, decoding a corpus, scores
+
+
+def _encode_pairs(pairs, src_vocab: Vocab, tgt_vocab: Vocab, max_tokens: int | None) -> list[tuple[list[int], list[int]]]:
+    data = []
+    for english, french in pairs:
+        src, tgt = english_tokens(english, None), french_tokens(french)
+        if src and tgt and (max_tokens is None or (len(src) <= max_tokens and len(tgt) <= max_tokens)):
+            data.append((_src_ids(src_vocab, src), tgt_vocab.encode(tgt)))
+    return data
+
+
+def _batches(data, batch_size: int, seed: int):
+    """Batches of similar source length (less padding), in a seeded random order."""
+    rng = random.Random(seed)
+    order = sorted(range(len(data)), key=lambda i: (len(data[i][0]), rng.random()))
+    chunks = [order[i: i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(chunks)
+    for chunk in chunks:
+        yield _collate([data[i] for i in chunk])
+
+
+def _pad(rows: list[list[int]]) -> torch.Tensor:
+    width = max(len(r) for r in rows)
+    return torch.tensor([r + [Vocab.pad_id] * (width - len(r)) for r in rows])
+
+
+def _collate(examples):
+    src = _pad([s for s, _ in examples])
+    lengths = torch.tensor([len(s) for s, _ in examples])
+    tgt_in = _pad([[Vocab.bos_id] + t for _, t in examples])
+    tgt_out = _pad([t + [Vocab.eos_id] for _, t in examples])
+    return src, lengths, tgt_in, tgt_out
+
+
+def translate_corpus(model: Translator, sentences: list[str], beam: int = 1, batch_size: int = 200) -> list[str]:
+    """Translate many English sentences: batched greedy for beam 1, one beam search per sentence otherwise."""
+    net, tgt = model.net, model.tgt_vocab
+    ids = [_src_ids(model.vocab, english_tokens(s)) or [Vocab.unk_id] for s in sentences]
+    out: list[str] = [""] * len(sentences)
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size if beam == 1 else 1):
+            chunk = order[start: start + (batch_size if beam == 1 else 1)]
+            src = _pad([ids[i] for i in chunk])
+            enc = net.encode(src, torch.tensor([len(ids[i]) for i in chunk]))
+            limit = max_output_len(src.size(1))
+            if beam == 1:
+                decoded, _ = greedy(net, enc, Vocab.bos_id, Vocab.eos_id, limit)
+            else:
+                decoded = [beam_search(net, enc, Vocab.bos_id, Vocab.eos_id, limit, width=beam)[0].ids]
+            for i, row in zip(chunk, decoded):
+                out[i] = detokenize(tgt.decode(row))
+    return out
+
+
+def score(hypotheses: list[str], references: list[list[str]]) -> dict[str, float]:
+    """Corpus BLEU and chrF (sacrebleu, 0-100) with all references of each sentence."""
+    import sacrebleu
+
+    width = max(len(r) for r in references)
+    streams = [[r[k] if k < len(r) else None for r in references] for k in range(width)]
+    return {"bleu": round(sacrebleu.corpus_bleu(hypotheses, streams).score, 2),
+            "chrf": round(sacrebleu.corpus_chrf(hypotheses, streams).score, 2)}
+
+
+def evaluate_pairs(model: Translator, pairs: list[tuple[str, str]], beam: int = 1) -> dict:
+    english, references = group_references(pairs)
+    result = score(translate_corpus(model, english, beam=beam), references)
+    return {**result, "n_sentences": len(english), "n_pairs": len(pairs),
+            "decoding": "greedy" if beam == 1 else f"beam {beam}"}
+
+
+def word_by_word(train_pairs, valid_english: list[str]) -> list[str]:
+    """Baseline without any RNN: each English word replaced by the French unit it co-occurs with most
+    (Dice coefficient over the training pairs), kept in English word order."""
+    src_count, tgt_count, joint = Counter(), Counter(), defaultdict(Counter)
+    for english, french in train_pairs:
+        src, tgt = set(w.lower() for w in english_tokens(english, None)), set(french_tokens(french))
+        src_count.update(src)
+        tgt_count.update(tgt)
+        for w in src:
+            joint[w].update(tgt)
+    best = {w: max(c, key=lambda f: 2 * c[f] / (src_count[w] + tgt_count[f])) for w, c in joint.items()}
+    return [detokenize([best[w.lower()] for w in english_tokens(s) if w.lower() in best]) for s in valid_english]
+
+
+# ---------------------------------------------------------------- CLIs
+
+
+def train_cli(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="python -m rnn.train translate", description=__doc__)
+    p.add_argument("--data", default=str(ENG_FRA), help="Tatoeba pairs file, English<TAB>French")
+    p.add_argument("--out", default=str(bundle_dir(TASK)))
+    p.add_argument("--epochs", type=int, default=20, help="curve rows: each is 1/parts of a pass over the data")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--emb", type=int, default=192)
+    p.add_argument("--enc-hidden", type=int, default=192)
+    p.add_argument("--dec-hidden", type=int, default=384)
+    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--min-freq", type=int, default=2, help="words seen fewer times become <unk>")
+    p.add_argument("--max-vocab", type=int, default=12000)
+    p.add_argument("--parts", type=int, default=2, help="validate this many times per pass over the data")
+    p.add_argument("--limit", type=int, default=None, help="use only the first N pairs (smoke runs)")
+    p.add_argument("--time-budget", type=float, default=45 * 60, help="seconds; training stops after the epoch that passes it")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (the training machine is shared)")
+    p.add_argument("--beam", type=int, default=5)
+    p.add_argument("--seed", type=int, default=1)
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    started = time.monotonic()
+
+    pairs = read_pairs(args.data)
+    if args.limit:
+        pairs = pairs[: args.limit]
+    train_pairs, valid_pairs = split_pairs(pairs)
+    if not valid_pairs:  # tiny files (tests) may have no sentence on the validation side of the hash
+        train_pairs, valid_pairs = pairs, pairs[: max(1, len(pairs) // 10)]
+    src_vocab = Vocab.build(([w.lower() for w in english_tokens(e, None)] for e, _ in train_pairs), args.min_freq, args.max_vocab)
+    tgt_vocab = Vocab.build((french_tokens(f) for _, f in train_pairs), args.min_freq, args.max_vocab)
+    train = _encode_pairs(train_pairs, src_vocab, tgt_vocab, MAX_TRAIN_TOKENS)
+    valid = _encode_pairs(valid_pairs, src_vocab, tgt_vocab, None)
+    valid_english, valid_refs = group_references(valid_pairs)
+    print(f"{len(train)} training pairs, {len(valid_english)} validation sentences ({len(valid_pairs)} pairs); "
+          f"vocab en {len(src_vocab)} fr {len(tgt_vocab)}", flush=True)
+
+    config = Seq2SeqConfig(len(src_vocab), len(tgt_vocab), args.emb, args.enc_hidden, args.dec_hidden, args.dropout)
+    net = Seq2Seq(config)
+    model = Translator(bundle=None, net=net, vocab=src_vocab, tgt_vocab=tgt_vocab)
+
+    def loss_of(m, batch):
+        return m(*batch)
+
+    def validate(m):
+        total, count = 0.0, 0
+        for batch in _batches(valid, 256, 0):
+            words = int((batch[3] != Vocab.pad_id).sum())
+            total, count = total + m(*batch).item() * words, count + words
+        metrics = score(translate_corpus(model, valid_english, beam=1), valid_refs)
+        return {"valid_loss": total / max(count, 1), "bleu": metrics["bleu"], "chrf": metrics["chrf"]}
+
+    def halve_on_plateau(optimizer, epoch, metrics, best=[-1.0]):
+        if metrics["bleu"] <= best[0]:
+            for group in optimizer.param_groups:
+                group["lr"] /= 2
+        best[0] = max(best[0], metrics["bleu"])
+
+    budget = args.time_budget - (time.monotonic() - started)
+    def train_batches(row):  # row r trains on part (r - 1) % parts of pass (r - 1) // parts, shuffled per pass
+        batches = list(_batches(train, args.batch_size, args.seed * 1000 + (row - 1) // args.parts))
+        return batches[(row - 1) % args.parts:: args.parts]
+
+    result = fit(net, train_batches=train_batches,
+                 loss_of=loss_of, validate=validate, monitor="bleu", epochs=args.epochs, lr=args.lr,
+                 scheduler_step=halve_on_plateau, time_budget_s=budget, patience=3, seed=args.seed)
+
+    greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
+    beam_metrics = evaluate_pairs(model, valid_pairs, beam=args.beam)
+    baseline = score(word_by_word(train_pairs, valid_english), valid_refs)
+    card = {
+        "task": TASK,
+        "title": "English → French translation",
+        "model": f"bidirectional GRU encoder ({args.enc_hidden}×2) → GRU decoder ({args.dec_hidden}) "
+                 f"with Luong attention, word units, beam search {args.beam}",
+        "parameters": count_parameters(net),
+        "data": {"name": "Tatoeba English–French pairs (manythings.org 2017-09-29)", "licence": "CC BY 2.0 FR",
+                 "attribution": ATTRIBUTION, "train_size": len(train), "valid_size": len(valid_pairs)},
+        "command": " ".join([RETRAIN_COMMANDS[TASK], *argv]),  # exactly what was run
+        "curve": result.curve,
+        "metrics": {"bleu": beam_metrics["bleu"], "chrf": beam_metrics["chrf"],
+                    "bleu_greedy": greedy_metrics["bleu"], "chrf_greedy": greedy_metrics["chrf"],
+                    "n_sentences": beam_metrics["n_sentences"], "n_pairs": beam_metrics["n_pairs"]},
+        "baselines": {"word-by-word dictionary (no RNN, no context)": baseline},
+        "headline": {"key": "bleu", "label": f"validation BLEU (beam {args.beam})", "value": beam_metrics["bleu"], "format": "num"},
+        "train_seconds": round(time.monotonic() - started, 1),
+        "notes": (f"Validation: {len(valid_english)} English sentences chosen by a hash of the sentence, scored with "
+                  f"sacrebleu against all their French translations. Each curve row ('epoch') is 1/{args.parts} of a pass over the training pairs; kept: row {result.best_epoch} of {len(result.curve)}. "
+                  f"English vocabulary {len(src_vocab)} words (lower-cased), French {len(tgt_vocab)} units."),
+    }
+    save_bundle(args.out, net, config, {"src": src_vocab, "tgt": tgt_vocab}, card)
+    print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nword-by-word {baseline}\nsaved {args.out}", flush=True)
+    return 0
+
+
+def evaluate_cli(argv: list[str]) -> int:
+    from rnn.evaluate import print_result
+
+    p = argparse.ArgumentParser(prog="python -m rnn.evaluate translate",
+                                description="Multi-reference BLEU/chrF of the translate model on a pairs file.")
+    p.add_argument("file", help="lines English<TAB>French[<TAB>anything], plain or .gz")
+    p.add_argument("--beam", type=int, default=1, help="beam width (1 = greedy)")
+    p.add_argument("--bundle", default=None, help="bundle directory (default assets/translate)")
+    args = p.parse_args(argv)
+    pairs = read_pairs(args.file)
+    if not pairs:
+        print(f"no English<TAB>French pairs in {args.file}", flush=True)
+        return 1
+    print_result(evaluate_pairs(load(args.bundle), pairs, beam=max(1, args.beam)))
+    return 0

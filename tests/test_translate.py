@@ -1,0 +1,213 @@
+"""The translate task: French units in and out, the split, a tiny model trained end to end, decoding, the CLI, the page."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnn.checkpoint import BundleError
+from rnn.data.tatoeba import group_references, is_valid, read_pairs, split_pairs
+from rnn.nets.seq2seq import beam_search, greedy
+from rnn.tasks import translate
+from rnn.text import Vocab
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBJECTS = [("I", "Je", "suis"), ("You", "Tu", "es"), ("He", "Il", "est"), ("She", "Elle", "est")]
+STATES = [("cold", "froid"), ("tired", "fatigué"), ("ready", "prêt"), ("here", "là")]
+
+
+def write_pairs(path: Path) -> Path:
+    """16 tiny pairs like 'I am cold.<TAB>Je suis froid.' (with a third column, as the contract allows)."""
+    lines = []
+    for en, fr, be in SUBJECTS:
+        verb = "am" if en == "I" else "are" if en == "You" else "is"
+        for state, etat in STATES:
+            lines.append(f"{en} {verb} {state}.\t{fr} {be} {etat}.\tCC-BY")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A tiny translator trained for 2 passes through the real training CLI, and its data file."""
+    root = tmp_path_factory.mktemp("translate")
+    data = write_pairs(root / "pairs.txt")
+    out = root / "bundle"
+    argv = ["--data", str(data), "--out", str(out), "--epochs", "2", "--parts", "1", "--batch-size", "8",
+            "--emb", "16", "--enc-hidden", "16", "--dec-hidden", "24", "--min-freq", "1", "--beam", "3"]
+    assert translate.train_cli(argv) == 0
+    return data, out, translate.load(out)
+
+
+# ---------------------------------------------------------------- French units and the split
+
+
+@pytest.mark.parametrize("sentence", [
+    "Je n'aime pas ça !", "Qu'est-ce que c'est ?", "Il est allé à l'école aujourd'hui.",
+    "« Bonjour », dit-il.", "J'ai 3,5 euros.", "Viens-tu ?",
+])
+def test_french_units_glue_back_to_the_sentence(sentence):
+    assert translate.detokenize(translate.french_tokens(sentence)) == sentence
+
+
+def test_french_elisions_are_separate_units():
+    assert translate.french_tokens("Qu'il l'a vu.") == ["Qu'", "il", "l'", "a", "vu", "."]
+
+
+def test_typographic_spaces_and_apostrophes_are_normalised():
+    assert translate.french_tokens("C\u2019est vrai\u202f!") == ["C'", "est", "vrai", "!"]
+
+
+def test_split_keeps_every_translation_of_a_sentence_on_one_side():
+    pairs = [(f"Sentence {i}.", f"Phrase {i}{k}.") for i in range(400) for k in "ab"]
+    train, valid = split_pairs(pairs)
+    assert valid and train
+    assert not {e for e, _ in train} & {e for e, _ in valid}
+    assert all(is_valid(e) for e, _ in valid)
+    english, refs = group_references(valid)
+    assert all(len(r) == 2 for r in refs) and len(english) == len(valid) // 2
+
+
+def test_read_pairs_takes_two_columns_and_skips_broken_lines(tmp_path):
+    path = tmp_path / "p.txt"
+    path.write_text("Go.\tVa !\tattribution\nno tab here\n\tempty English\nHi.\tSalut.\n", encoding="utf-8")
+    assert read_pairs(path) == [("Go.", "Va !"), ("Hi.", "Salut.")]
+
+
+def test_score_uses_all_references():
+    hyps = ["Je suis prêt.", "Il est là."]
+    refs = [["Je suis froid.", "Je suis prêt."], ["Il est là."]]
+    assert translate.score(hyps, refs)["bleu"] == pytest.approx(100.0)
+
+
+# ---------------------------------------------------------------- the tiny model
+
+
+def test_bundle_round_trip_and_card(tiny):
+    _, out, model = tiny
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    for key in ("task", "title", "model", "parameters", "data", "command", "curve", "metrics", "baselines",
+                "headline", "train_seconds", "notes"):
+        assert key in card
+    assert {"bleu", "bleu_greedy", "chrf", "chrf_greedy"} <= set(card["metrics"])
+    assert card["headline"]["key"] == "bleu" and len(card["curve"]) == 2
+    assert "CC BY 2.0 FR" in card["data"]["licence"]
+    again = translate.load(out)
+    for name, tensor in model.net.state_dict().items():
+        assert torch.equal(tensor, again.net.state_dict()[name])
+    assert set(model.recurrent_layers().values()) == {model.net.encoder, model.net.decoder}
+
+
+def test_load_missing_bundle_names_the_rebuild_command(tmp_path):
+    with pytest.raises(BundleError, match="python -m rnn.train translate"):
+        translate.load(tmp_path)
+
+
+def _encode(model, sentence):
+    ids = [model.vocab.id(w.lower()) for w in translate.english_tokens(sentence)]
+    return model.net.encode(torch.tensor([ids]), torch.tensor([len(ids)]))
+
+
+@pytest.mark.parametrize("sentence", ["I am cold.", "She is ready.", "You are here.", "cold cold he"])
+def test_greedy_equals_beam_of_width_one(tiny, sentence):
+    model = tiny[2]
+    with torch.inference_mode():
+        enc = _encode(model, sentence)
+        ids, scores = greedy(model.net, enc, Vocab.bos_id, Vocab.eos_id, 12)
+        best = beam_search(model.net, enc, Vocab.bos_id, Vocab.eos_id, 12, width=1)
+    assert len(best) == 1 and best[0].ids == ids[0]
+    assert best[0].logprob == pytest.approx(scores[0], abs=1e-4)
+
+
+def test_beam_scores_are_sorted_best_first(tiny):
+    model = tiny[2]
+    with torch.inference_mode():
+        hyps = beam_search(model.net, _encode(model, "He is tired."), Vocab.bos_id, Vocab.eos_id, 12, width=4)
+    scores = [h.score for h in hyps]
+    assert 1 < len(hyps) <= 4 and scores == sorted(scores, reverse=True)
+    result = translate.predict(model, "He is tired.", beam=4)
+    assert [a.score for a in result.alternatives] == sorted((a.score for a in result.alternatives), reverse=True)
+    assert result.translation == result.alternatives[0].text
+
+
+def test_predict_lays_the_decoding_open(tiny):
+    result = translate.predict(tiny[2], "I am tired.", beam=3)
+    n_src, n_tgt = len(result.source), len(result.target)
+    assert result.source == ["I", "am", "tired", "."] and result.target[-1] == "<eos>"
+    assert result.attention.shape == (n_tgt, n_src)
+    assert np.allclose(result.attention.sum(axis=1), 1.0, atol=1e-4)
+    assert len(result.steps) == n_tgt and all(len(s) == translate.STEP_TOP for s in result.steps)
+    trace = result.trace
+    assert trace.hidden.shape[0] == n_src and trace.hidden_backward.shape == trace.hidden.shape
+    assert len(trace.readout) == n_src and all(trace.known)
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", "😀🚀", "<script>alert(1)</script>", "x" * 10_000,
+                                  "cold " * 3000, "Zorblax quibbled vexingly."],
+                         ids=["empty", "whitespace", "emoji", "script", "10k-chars", "3000-words", "unknown"])
+def test_predict_never_raises_on_bad_input(tiny, text):
+    result = translate.predict(tiny[2], text)
+    assert isinstance(result.translation, str)
+    assert len(result.source) <= 200 and len(result.trace) == len(result.source)
+    if not result.source:
+        assert result.translation == "" and result.notes
+    elif not all(result.trace.known):
+        assert any("<unk>" in note for note in result.notes)
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def _check_json(stdout: str, decoding: str) -> None:
+    result = json.loads(stdout.strip().splitlines()[-1])
+    assert set(result) == {"bleu", "chrf", "n_sentences", "n_pairs", "decoding"}
+    assert result["n_sentences"] == 16 and result["n_pairs"] == 16 and result["decoding"] == decoding
+    assert 0 <= result["bleu"] <= 100
+
+
+def test_evaluate_cli_prints_json_last(tiny):
+    data, out, _ = tiny
+    run = subprocess.run([sys.executable, "-m", "rnn.evaluate", "translate", str(data), "--bundle", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    _check_json(run.stdout, "greedy")
+
+
+def test_evaluate_cli_accepts_beam(tiny, capsys):
+    from rnn.evaluate import EVALUATORS
+    from rnn.train import dispatch
+
+    data, out, _ = tiny
+    assert dispatch(EVALUATORS, ["translate", str(data), "--bundle", str(out), "--beam", "3"], "evaluate") == 0
+    _check_json(capsys.readouterr().out, "beam 3")
+
+
+def test_evaluate_groups_references_by_english_sentence(tiny, tmp_path):
+    path = tmp_path / "multi.txt"
+    path.write_text("I am cold.\tJe suis froid.\nI am cold.\tJ'ai froid.\nHe is here.\tIl est là.\n", encoding="utf-8")
+    result = translate.evaluate_pairs(tiny[2], read_pairs(path))
+    assert (result["n_sentences"], result["n_pairs"]) == (2, 3)
+
+
+# ---------------------------------------------------------------- the page
+
+
+@pytest.mark.skipif(not (ROOT / "assets" / "translate" / "model.pt").is_file(),
+                    reason="assets/translate/model.pt is missing: train it with python -m rnn.train translate")
+def test_page_translates_typed_text():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Translate.py"), default_timeout=60).run()
+    assert not at.exception
+    at.text_input(key="text").set_value("The man bit the dog.").run()
+    assert not at.exception
+    assert at.code[0].value.strip() and at.code[0].value != "(no translation)"
+    at.text_input(key="text").set_value("<script>alert(1)</script>").run()
+    assert not at.exception
+    at.slider(key="beam").set_value(1).run()
+    assert not at.exception
+    at.text_input(key="text").set_value("").run()
+    assert not at.exception and at.info
