@@ -30,6 +30,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(timeout_s: float = 60) -> Iterator[str]:
     """Yield the base URL of a fresh app server; stop it afterwards."""
+    with streamlit_process(timeout_s) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(timeout_s: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield (base URL, server process) of a fresh app server once it is healthy; stop it afterwards."""
     port = free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     process = subprocess.Popen(
@@ -51,7 +58,7 @@ def streamlit_server(timeout_s: float = 60) -> Iterator[str]:
                 output = process.stdout.read() if process.stdout else ""
                 raise RuntimeError(f"streamlit did not become healthy:\n{output}")
             time.sleep(0.3)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

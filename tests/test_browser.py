@@ -51,3 +51,30 @@ def test_home_page_has_title_and_links(app_url, page):
         page.goto(href if href.startswith("http") else app_url + "/" + href.lstrip("/"))
         wait_for_app(page)
         assert_no_exception(page)
+
+
+PAGES = ["Autocomplete", "Translate", "Entities", "Review_Stars", "Hidden_State", "Watch_It_Learn"]
+PAYLOADS = ['<script>alert("xss")</script> hello', '<img src=x onerror="alert(1)"> Paris', "**bold** <b>tag</b> [x](javascript:alert(1))"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_opens_without_an_exception(app_url, page, path):
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+    assert_no_exception(page)
+
+
+@pytest.mark.parametrize("path", [p for p in PAGES if p != "Watch_It_Learn"])
+def test_typed_html_shows_as_text_and_never_runs(app_url, page, path):
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+    box = page.locator('[data-testid="stTextInput"] input, [data-testid="stTextArea"] textarea').first
+    for payload in PAYLOADS:
+        box.fill(payload)
+        box.press("Control+Enter" if box.evaluate("e => e.tagName") == "TEXTAREA" else "Enter")
+        page.wait_for_timeout(800)
+        wait_for_app(page)
+        assert_no_exception(page)
+        assert page.locator("img[src='x']").count() == 0, "typed HTML became an element"
+        assert page.locator("script:has-text('xss')").count() == 0
+        assert box.input_value() == payload

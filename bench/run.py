@@ -1,0 +1,201 @@
+"""python bench/run.py [--quick]: speed and memory of the app on this machine. Prints a table, then one JSON line.
+
+- keystroke_ms_p50/p95: autocomplete's work for one keystroke (predict on the text typed so far)
+- translate_beam_ms_p95: beam search (width 5) on a 12-word sentence
+- predict_ms_p95[task]: each task's predict on a typical sentence
+- page_rerun_ms_p95[page]: one rerun of each page script (AppTest) on a typical sentence, models loaded
+- cold_start_s: from `streamlit run` to the home page drawn in Chromium
+- rss_mb_all_models: the server's memory after every page has been opened
+- rss_mb_30_sessions, errors_30_sessions: 30 browser sessions typing into the pages for 60 s
+--quick: fewer repeats, 5 sessions for 15 s (about a minute in all).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, chromium, streamlit_process, wait_for_app  # noqa: E402
+
+SENTENCES = {
+    "autocomplete": "I would like to go to the beach with my friends",
+    "translate": "I think we should leave early because the train is always late .",
+    "entities": "Angela Merkel met Barack Obama in Berlin on Tuesday",
+    "stars": "The fabric is lovely but the fit is not good, I returned it",
+}
+PAGES = {"Autocomplete": "1_Autocomplete.py", "Translate": "2_Translate.py", "Entities": "3_Entities.py",
+         "Review_Stars": "4_Review_Stars.py", "Hidden_State": "5_Hidden_State.py"}
+TYPED = ["Paris is lovely in the spring", "The dress was not good at all", "I would like to see you tomorrow"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def timed_ms(function, repeats: int) -> list[float]:
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def model_timings(repeats: int) -> dict:
+    results: dict = {"predict_ms_p95": {}}
+    for task, sentence in SENTENCES.items():
+        module = importlib.import_module(f"rnn.tasks.{task}")
+        model = module.load()
+        module.predict(model, sentence)  # warm up
+        results["predict_ms_p95"][task] = round(percentile(timed_ms(lambda: module.predict(model, sentence), repeats), 95), 1)
+        if task == "autocomplete":
+            typed = [SENTENCES[task][:i] for i in range(1, len(SENTENCES[task]) + 1)]
+            keystrokes = [t for _ in range(max(1, repeats // 10)) for t in typed]
+            times = []
+            for text in keystrokes:
+                times += timed_ms(lambda: module.predict(model, text), 1)
+            results["keystroke_ms_p50"] = round(statistics.median(times), 2)
+            results["keystroke_ms_p95"] = round(percentile(times, 95), 2)
+        if task == "translate":
+            twelve = "the old man gave his young daughter a small red book yesterday ."
+            results["translate_beam_ms_p95"] = round(percentile(timed_ms(lambda: module.predict(model, twelve, beam=5), repeats), 95), 1)
+    return results
+
+
+def page_reruns(repeats: int) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    out = {}
+    for name, script in PAGES.items():
+        app = AppTest.from_file(str(ROOT / "pages" / script), default_timeout=120)
+        app.run()  # loads the model into the process-wide cache
+        times = []
+        for i in range(repeats):
+            if app.text_input:
+                app.text_input[0].set_value(TYPED[i % len(TYPED)])
+            elif app.text_area:
+                app.text_area[0].set_value(TYPED[i % len(TYPED)])
+            start = time.perf_counter()
+            app.run()
+            times.append((time.perf_counter() - start) * 1000)
+            if app.exception:
+                raise RuntimeError(f"{name}: {app.exception}")
+        out[name] = round(percentile(times, 95), 1)
+    return out
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    total = 0
+    for candidate in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return round(total / 1024, 1)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        direct = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return direct + [g for c in direct for g in children(c)]
+
+
+async def one_session(browser, url: str, seconds: float, number: int, errors: list[str]) -> int:
+    """One student: opens pages in turn and types a sentence into each; counts exception boxes and JS errors."""
+    context = await browser.new_context(viewport={"width": 1000, "height": 800})
+    page = await context.new_page()
+    page.on("pageerror", lambda e: errors.append(f"session {number}: {e}"))
+    page.on("dialog", lambda d: errors.append(f"session {number}: dialog {d.message}"))
+    actions, deadline = 0, time.monotonic() + seconds
+    names = list(PAGES)
+    try:
+        while time.monotonic() < deadline:
+            name = names[(number + actions) % len(names)]
+            await page.goto(f"{url}/{name}", timeout=60_000)
+            await page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+            box = page.locator('[data-testid="stTextInput"] input, [data-testid="stTextArea"] textarea').first
+            if await box.count():
+                await box.fill(TYPED[(number + actions) % len(TYPED)])
+                await box.press("Control+Enter" if await box.evaluate("e => e.tagName") == "TEXTAREA" else "Enter")
+                await page.wait_for_timeout(300)
+                await page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+            if await page.locator('[data-testid="stException"]').count():
+                errors.append(f"session {number}: exception box on {name}")
+            actions += 1
+    except Exception as exc:  # a timeout under load is an error a student would see
+        errors.append(f"session {number}: {type(exc).__name__}: {str(exc)[:120]}")
+    finally:
+        await context.close()
+    return actions
+
+
+async def load_test(url: str, sessions: int, seconds: float) -> tuple[int, list[str]]:
+    from playwright.async_api import async_playwright
+
+    errors: list[str] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        counts = await asyncio.gather(*(one_session(browser, url, seconds, i, errors) for i in range(sessions)))
+        await browser.close()
+    return sum(counts), errors
+
+
+def server_measures(sessions: int, seconds: float) -> dict:
+    started = time.perf_counter()
+    with streamlit_process() as (url, process), chromium() as browser:
+        page = browser.new_page()
+        page.goto(url)
+        wait_for_app(page)
+        cold_start = time.perf_counter() - started
+        for name in PAGES:
+            page.goto(f"{url}/{name}")
+            wait_for_app(page)
+        all_models = rss_mb(process.pid)
+        page.close()
+        actions, errors = asyncio.run(load_test(url, sessions, seconds))
+        after = rss_mb(process.pid)
+    for line in errors[:10]:
+        print("  error:", line)
+    return {"cold_start_s": round(cold_start, 2), "rss_mb_all_models": all_models,
+            f"rss_mb_{sessions}_sessions": after, f"errors_{sessions}_sessions": len(errors),
+            f"page_loads_{sessions}_sessions": actions}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats; 5 sessions for 15 s")
+    args = parser.parse_args()
+    repeats, sessions, seconds = (10, 5, 15) if args.quick else (50, 30, 60)
+
+    result: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+                    "quick": args.quick}
+    result.update(model_timings(repeats))
+    result["page_rerun_ms_p95"] = page_reruns(max(3, repeats // 5))
+    result.update(server_measures(sessions, seconds))
+    if not args.quick:
+        result["rss_mb_30_sessions"] = result.pop(f"rss_mb_{sessions}_sessions")
+        result["errors_30_sessions"] = result.pop(f"errors_{sessions}_sessions")
+
+    width = max(len(k) for k in result)
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
