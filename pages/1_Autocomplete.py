@@ -53,7 +53,7 @@ def autocompleter() -> None:
     if text is None:
         return
     result = autocomplete.predict(model, text)
-    ui.unknown_words_note(result.trace)
+    ui.unknown_words_note(result.context_trace)
 
     # The grey continuation (beam search): one click accepts all of it.
     st.html(_grey(text, result.grey))

@@ -140,6 +140,9 @@ def test_trace_has_a_row_and_a_readout_per_word(model):
     assert trace.tokens == ["you", "like", "zebras"] and trace.known == [True, True, False]
     assert trace.hidden.shape == (3, 16) and len(trace.readout) == 3
     assert result.prefix == "" and result.context == ["you", "like", "zebras"]
+    half = ac.predict(model, "You like zeb")
+    assert half.prefix == "zeb" and len(half.trace) == 3  # the trace reads every token typed so far
+    assert half.context_trace.tokens == ["you", "like"]  # the half-typed word is not reported as unknown
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀🙈", "<script>alert(1)</script>", "x" * 10_000,

@@ -162,6 +162,14 @@ class Result:
         return self.kept_text + joined
 
     @property
+    def context_trace(self) -> Trace:
+        """The trace without the half-typed word (whose letters are not a word yet, known or not)."""
+        n = len(self.context)
+        t = self.trace
+        return Trace(tokens=t.tokens[:n], known=t.known[:n], hidden=t.hidden[:n], readout=t.readout[:n],
+                     readout_title=t.readout_title)
+
+    @property
     def grey(self) -> str:
         """What the continuation adds after the typed text (shown in grey)."""
         return self.completed(self.continuation)[len(self.text):]
