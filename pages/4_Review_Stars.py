@@ -1,0 +1,105 @@
+"""Review stars: a bidirectional GRU gives a review 1 to 5 stars, beside the video's feed-forward network."""
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnn import ui, viz
+from rnn.tasks import stars
+
+ui.setup_page(
+    "Review stars",
+    "⭐",
+    "**Sentiment analysis**, the video's example: read a product review and give it **one to five stars**. "
+    "A recurrent network reads the review one word at a time and carries its memory forward, so word order "
+    "counts: *not bad, really good* is not *not good, really bad*. Beside it sits the video's feed-forward "
+    "network: the one-hot vectors of the words are added up, so it sees which words occur but never in what order.",
+)
+
+DEFAULT = "The fabric is soft and the color is lovely, but it runs small. Not bad, I kept it."
+EXAMPLES = {
+    "Not bad, really good": "Not bad, really good.",
+    "Not good, really bad": "Not good, really bad.",
+    "Love it": "I love this dress! The fit is perfect and the fabric is so soft. I get compliments every time.",
+    "Mixed": DEFAULT,
+    "Sent it back": "Sadly this did not work for me. The material is cheap and see-through and it fit like a sack. Returned.",
+    "Wanted to love it": "I wanted to love this top, the colour is beautiful, but the cut is very boxy and unflattering.",
+}
+# Same words, different order: the feed-forward network's bag of one-hot vectors cannot tell them apart.
+SAME_WORDS = {EXAMPLES["Not bad, really good"], EXAMPLES["Not good, really bad"]}
+
+
+def star_text(count: int | None) -> str:
+    return "–" if count is None else "★" * count + "☆" * (5 - count)
+
+
+def expected_stars(readout: list[dict[str, float]]) -> list[float]:
+    return [sum((i + 1) * p for i, p in enumerate(step.values())) for step in readout]
+
+
+def stars_path(tokens: list[str], values: list[float], final: float) -> go.Figure:
+    """Expected stars after each word (forward direction), with the whole-review answer as a line."""
+    fig = go.Figure(go.Scatter(
+        x=list(range(1, len(tokens) + 1)), y=values, mode="lines+markers", line=dict(color=viz.ACCENT),
+        customdata=tokens, hovertemplate="after “%{customdata}”: %{y:.2f} stars<extra></extra>", name="if it ended here",
+    ))
+    fig.add_hline(y=final, line=dict(color=viz.SECOND, dash="dash"), annotation_text="whole review",
+                  annotation_position="top left")
+    fig.update_yaxes(range=[0.8, 5.2], title="expected stars", dtick=1)
+    fig.update_xaxes(title="word", tickmode="array", tickvals=list(range(1, len(tokens) + 1)),
+                     ticktext=tokens if len(tokens) <= 25 else None)
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), showlegend=False, font=viz.FONT,
+                      plot_bgcolor="white", paper_bgcolor="white")
+    return fig
+
+
+model = ui.load_model("stars", stars.load)
+if model is None:
+    st.stop()
+
+ui.example_picker("Try an example", EXAMPLES, key="example")
+
+
+@st.fragment
+def reader() -> None:
+    text = ui.guard_text(ui.text_box("Your review", DEFAULT, live=True, area=False,
+                                     help="The stars update as you type."))
+    if text is None:
+        return
+    result = stars.predict(model, text)
+    if result.stars is None:
+        st.info("There are no words in that text to read. Try a sentence about a piece of clothing.")
+        return
+    if len(result.trace.tokens) >= stars.MAX_TOKENS:
+        st.warning(f"The network reads the first {stars.MAX_TOKENS} words only.")
+
+    rnn_col, ann_col = st.columns(2)
+    with rnn_col:
+        st.metric("Recurrent network (bidirectional GRU)", star_text(result.stars), help="Reads the words in order.")
+        st.caption(f"{result.stars} of 5 stars, {result.probs[result.label]:.0%} sure")
+        st.plotly_chart(viz.prob_bars(result.probs, "RNN: probability of each rating", highlight=result.label),
+                        width="stretch", key="rnn_bars")
+    with ann_col:
+        st.metric("Feed-forward network (one-hot words added up)", star_text(result.ann_stars),
+                  help="Sees which words occur, not their order.")
+        st.caption(f"{result.ann_stars} of 5 stars, {result.ann_probs[result.ann_label]:.0%} sure")
+        st.plotly_chart(viz.prob_bars(result.ann_probs, "Feed-forward: probability of each rating",
+                                      highlight=result.ann_label), width="stretch", key="ann_bars")
+    if text in SAME_WORDS:
+        st.info("*Not bad, really good* and *not good, really bad* have exactly the same words. Added up, their "
+                "one-hot vectors are the same input, so the feed-forward network must give both the same answer. "
+                "The recurrent network reads the words in order and need not.")
+    ui.unknown_words_note(result.trace)
+
+    st.subheader("Word by word")
+    st.caption("What the network would say **if the review ended at this word**: a readout of the forward "
+               "(left-to-right) memory alone, trained on every prefix of every review. Watch *not*, *but* or "
+               "*returned* pull the stars down. The dashed line is the answer for the whole review, which also "
+               "uses the right-to-left direction.")
+    final = sum((i + 1) * p for i, p in enumerate(result.probs.values()))
+    st.plotly_chart(stars_path(result.trace.tokens, expected_stars(result.trace.readout), final),
+                    width="stretch", key="path")
+    with st.expander("Every word's full star distribution (heatmap)"):
+        st.plotly_chart(viz.readout_heatmap(result.trace), width="stretch", key="heatmap")
+
+
+reader()
+ui.model_card(model.bundle.card)

@@ -1,0 +1,204 @@
+"""Review stars: readers, metrics, the feed-forward baseline, tiny end-to-end training, the CLIs, odd input."""
+import csv
+import json
+
+import pytest
+import torch
+
+from rnn.baselines.feedforward import FeedForwardConfig, FeedForwardNet, dense_parameters, one_hot_parameters
+from rnn.checkpoint import BundleError
+from rnn.data.reviews import read_reviews, read_split, split_reviews
+from rnn.data.sst import parse_tree, read_trees
+from rnn.nets.stars import StarsConfig, StarsNet
+from rnn.tasks import stars
+from rnn.text import MAX_TOKENS
+from rnn.training import count_parameters
+
+GOOD = ["I love this dress, the fit is perfect", "Great top, soft and lovely", "Perfect, I love it",
+        "Beautiful colour and great fit", "So soft, love love love"]
+BAD = ["Terrible fabric, I returned it", "Cheap and ugly, sent it back", "Awful fit, returned",
+       "Poor quality, not worth it", "Ugly colour and it ripped"]
+TREES = [
+    "(4 (3 (2 A) (4 lovely)) (4 (3 film) (2 .)))",
+    "(0 (1 (2 A) (0 dreadful)) (1 (2 mess) (2 .)))",
+    "(3 (2 (2 Not) (1 bad)) (3 (2 at) (2 all)))",
+    "(1 (2 (2 Not) (3 good)) (2 (2 at) (2 all)))",
+]
+
+
+def write_reviews(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["", "Clothing ID", "Title", "Review Text", "Rating"])
+        for i, (text, rating) in enumerate(rows):
+            writer.writerow([i, 100 + i, "a title", text, rating])
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """20 tiny reviews, split 16/4, trained 1 epoch through the real CLI into a tiny bundle."""
+    root = tmp_path_factory.mktemp("stars")
+    rows = [(t, 5) for t in GOOD] + [(t, 1) for t in BAD] + [(t, 4) for t in GOOD] + [(t, 2) for t in BAD]
+    rows.append(("", 3))  # an empty review: skipped everywhere
+    write_reviews(root / "reviews.csv", rows)
+    with open(root / "split.csv", "w", encoding="utf-8") as f:
+        f.write("id,split\n" + "".join(f"{i},{'valid' if i % 5 == 0 else 'train'}\n" for i in range(len(rows) - 1)))
+        f.write(f"{len(rows) - 1},drop\n")
+    bundle = root / "bundle"
+    assert stars.train_cli(["--data", str(root / "reviews.csv"), "--split", str(root / "split.csv"), "--out", str(bundle),
+                            "--epochs", "2", "--ann-epochs", "1", "--embed", "8", "--hidden", "6", "--min-freq", "1"]) == 0
+    return root, stars.load(bundle)
+
+
+# ------------------------------------------------------------------------------------------- readers
+def test_read_reviews_skips_empty_text_and_keeps_the_row_id(tmp_path):
+    write_reviews(tmp_path / "r.csv", [("Nice", 5), ("", 4), ("Meh, it has\na newline", 3)])
+    reviews = read_reviews(tmp_path / "r.csv")
+    assert [(r.id, r.stars) for r in reviews] == [("0", 5), ("2", 3)]
+    assert reviews[1].text == "Meh, it has\na newline"
+
+
+def test_split_groups_reviews_by_the_split_file(tmp_path):
+    write_reviews(tmp_path / "r.csv", [("a", 5), ("b", 4), ("c", 1)])
+    (tmp_path / "s.csv").write_text("id,split\n0,train\n1,valid\n2,test\n")
+    groups = split_reviews(read_reviews(tmp_path / "r.csv"), read_split(tmp_path / "s.csv"))
+    assert {k: [r.text for r in v] for k, v in groups.items()} == {"train": ["a"], "valid": ["b"], "test": ["c"]}
+
+
+def test_read_reviews_rejects_a_file_without_the_columns(tmp_path):
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="Review Text"):
+        read_reviews(tmp_path / "x.csv")
+
+
+def test_parse_tree_gives_words_root_label_and_every_phrase():
+    tree = parse_tree("(3 (2 (2 Not) (1 bad)) (3 (2 -LRB-) (2 all)))")
+    assert tree.words == ("Not", "bad", "(", "all") and tree.label == 3
+    assert tree.phrases[0].words == tree.words and len(tree.phrases) == 7
+    assert ("bad",) in {p.words for p in tree.phrases}
+
+
+@pytest.mark.parametrize("line", ["(3 (2 a) (2 b)", "(x a)", "(3 a) b", "a"])
+def test_parse_tree_rejects_malformed_trees(line):
+    with pytest.raises(ValueError):
+        parse_tree(line)
+
+
+# ------------------------------------------------------------------------------------------- metrics
+def test_scores_accuracy_macro_f1_and_mae():
+    got = stars.scores([0, 0, 4, 4], [0, 4, 4, 4])
+    assert got["accuracy"] == 0.75 and got["mae"] == 1.0
+    assert got["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+
+
+def test_tune_offsets_recovers_a_minority_class():
+    logits = torch.tensor([[0.0, 1.0]] * 6 + [[0.5, 1.0]] * 4)  # argmax always says class 1
+    gold = [1] * 6 + [0] * 4
+    offsets = stars.tune_offsets(logits, gold, lambda m: m["accuracy"])
+    assert stars.scores(gold, (logits + offsets).argmax(-1).tolist(), 2)["accuracy"] == 1.0
+
+
+# ------------------------------------------------------------------------------------------- feed-forward
+def test_feedforward_ignores_word_order_and_padding():
+    net = FeedForwardNet(FeedForwardConfig(vocab_size=10, hidden=4, classes=5)).eval()
+    a = torch.tensor([[4, 5, 6, 7]])  # "not bad really good"
+    b = torch.tensor([[4, 7, 6, 5, 0, 0]])  # "not good really bad" + padding
+    assert torch.allclose(net(a), net(b))
+
+
+def test_feedforward_parameters_match_the_dense_layers_it_stands_for():
+    net = FeedForwardNet(FeedForwardConfig(vocab_size=100, hidden=16, classes=5))
+    assert count_parameters(net) == one_hot_parameters(100, 16, 5) == dense_parameters([100, 16, 5])
+    assert one_hot_parameters(100, 16, 5, positions=10) == 1000 * 16 + 16 + 16 * 5 + 5
+
+
+# ------------------------------------------------------------------------------------------- tiny model
+def test_tiny_training_writes_a_bundle_with_its_card(tiny):
+    root, model = tiny
+    card = model.bundle.card
+    assert card["task"] == "stars" and card["command"].startswith("python -m rnn.train stars --data")
+    assert set(card["metrics"]) == {"accuracy", "macro_f1", "mae"}
+    assert any(name.startswith("Feed-forward") for name in card["baselines"])
+    assert card["data"]["train_size"] == 16 and card["data"]["valid_size"] == 4
+    assert card["headline"]["key"] == "accuracy" and 0 <= card["headline"]["value"] <= 1
+    assert [row["epoch"] for row in card["curve"]] == [1, 2]
+    assert all(v.dtype == torch.float16 for v in torch.load(root / "bundle" / "model.pt").values() if v.is_floating_point())
+    assert set(model.recurrent_layers()) == {"forward GRU", "backward GRU"}
+
+
+def test_predict_returns_stars_both_networks_and_an_honest_trace(tiny):
+    _, model = tiny
+    result = stars.predict(model, "I love this dress, not bad at all")
+    assert 1 <= result.stars <= 5 and 1 <= result.ann_stars <= 5
+    assert list(result.probs) == stars.STAR_LABELS and sum(result.probs.values()) == pytest.approx(1, abs=1e-3)
+    trace = result.trace
+    assert trace.tokens[:3] == ["I", "love", "this"] and trace.hidden.shape == (len(trace.tokens), 6)
+    assert trace.hidden_backward.shape == trace.hidden.shape and len(trace.readout) == len(trace.tokens)
+    assert trace.known[trace.tokens.index("love")] and not trace.known[trace.tokens.index("bad")]
+
+
+def test_readout_at_a_word_does_not_see_the_words_after_it(tiny):
+    _, model = tiny
+    a = stars.predict(model, "Great top, soft").trace
+    b = stars.predict(model, "Great top, returned").trace
+    assert a.readout[:3] == b.readout[:3]
+    assert (a.hidden[:3] == b.hidden[:3]).all()
+
+
+def test_padding_does_not_change_a_texts_states():
+    net = StarsNet(StarsConfig(vocab_size=12, embed=4, hidden=3)).eval()
+    short = torch.tensor([[5, 6, 7]])
+    padded = torch.tensor([[5, 6, 7, 0, 0], [8, 9, 10, 11, 4]])
+    alone = net(short, torch.tensor([3]))
+    batched = net(padded, torch.tensor([3, 5]))
+    assert torch.allclose(alone[0], batched[0][:1], atol=1e-6)
+    assert torch.allclose(alone[2][0], batched[2][0, :3], atol=1e-6)
+    assert (batched[2][0, 3:] == 0).all()
+
+
+def test_same_words_in_another_order_give_the_feed_forward_network_the_same_answer(tiny):
+    _, model = tiny
+    a, b = stars.predict(model, "not bad, really good"), stars.predict(model, "not good, really bad")
+    assert a.ann_probs == b.ann_probs
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "🙂🙂🔥", "<script>alert(1)</script>", "zzqx vvbnm qqq",
+                                  "love " * 2000, "x" * 10_000])
+def test_predict_never_raises_on_odd_input(tiny, text):
+    _, model = tiny
+    result = stars.predict(model, text)
+    assert len(result.trace.tokens) <= MAX_TOKENS
+    if result.trace.tokens:
+        assert 1 <= result.stars <= 5 and len(result.trace.readout) == len(result.trace.tokens)
+    else:
+        assert result.stars is None and result.probs == {}
+
+
+def test_load_a_missing_bundle_raises_bundle_error_with_the_command(tmp_path):
+    with pytest.raises(BundleError, match="python -m rnn.train stars"):
+        stars.load(tmp_path)
+
+
+# ------------------------------------------------------------------------------------------- CLIs
+def test_evaluate_cli_prints_the_contract_json_last(tiny, capsys):
+    root, _ = tiny
+    assert stars.evaluate_cli([str(root / "reviews.csv"), "--bundle", str(root / "bundle")]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(result) == {"accuracy", "macro_f1", "mae", "n", "ann_accuracy", "ann_macro_f1", "ann_mae"}
+    assert result["n"] == 20
+    assert all(0 <= result[k] <= 1 for k in ("accuracy", "macro_f1", "ann_accuracy", "ann_macro_f1"))
+
+
+def test_sst5_trains_on_phrases_and_evaluates_sentences(tmp_path, capsys):
+    (tmp_path / "train.txt").write_text("\n".join(TREES * 3) + "\n")
+    (tmp_path / "dev.txt").write_text("\n".join(TREES) + "\n")
+    assert len(read_trees(tmp_path / "dev.txt")) == 4
+    out = tmp_path / "bundle"
+    assert stars.train_sst5_cli(["--data-dir", str(tmp_path), "--out", str(out), "--epochs", "1", "--ann-epochs", "1",
+                                 "--embed", "8", "--hidden", "4", "--min-freq", "1"]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert card["task"] == "sst5" and card["data"]["train_size"] == 22  # distinct phrases of the 4 trees (28 nodes)
+    capsys.readouterr()
+    assert stars.evaluate_sst5_cli([str(tmp_path / "dev.txt"), "--bundle", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(result) == {"accuracy", "n"} and result["n"] == 4
