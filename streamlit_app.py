@@ -1,4 +1,8 @@
-"""RNN Playground: the home page and the app's navigation. Run with `streamlit run streamlit_app.py`."""
+"""RNN Playground's home page. Run the app with `streamlit run streamlit_app.py`.
+
+Streamlit's pages/ folder holds the other pages; rnn.ui.setup_page draws the sidebar menu on every page
+(so links straight to a page, e.g. from a slide, get the same menu).
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -96,16 +100,4 @@ def guided_lesson() -> None:
             st.page_link(page, label="Reveal: open the page", icon="👀", query_params=params)
 
 
-def navigation() -> st.navigation:
-    pages = [st.Page(home, title="Home", icon="🏠", default=True)]
-    for task in TASKS:
-        if (ROOT / task.page).is_file():
-            pages.append(st.Page(task.page, title=task.title, icon=task.icon))
-    if (ROOT / HIDDEN_STATE_PAGE).is_file():
-        pages.append(st.Page(HIDDEN_STATE_PAGE, title="Hidden state", icon="🧠"))
-    if (ROOT / WATCH_IT_LEARN_PAGE).is_file():
-        pages.append(st.Page(WATCH_IT_LEARN_PAGE, title="Watch it learn", icon="🏋️"))
-    return st.navigation(pages)
-
-
-navigation().run()
+home()

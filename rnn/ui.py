@@ -5,16 +5,19 @@ starts with setup_page(). This is the only module in rnn/ that imports streamlit
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from rnn import viz
 from rnn.checkpoint import BundleError
 from rnn.trace import Trace
 
 T = TypeVar("T")
+ROOT = Path(__file__).resolve().parent.parent
 
 # The longest text a page accepts. Models read at most rnn.text.MAX_TOKENS tokens of it.
 MAX_CHARS = 1000
@@ -37,10 +40,25 @@ _BASE_CSS = """
 """
 
 
+def _menu() -> list[tuple[str, str, str]]:
+    """(script, label, icon) of every page, in the order of the video's story."""
+    from rnn.tasks import TASKS
+
+    return [("streamlit_app.py", "Home", "🏠"), *((t.page, t.title, t.icon) for t in TASKS),
+            ("pages/5_Hidden_State.py", "Hidden state", "🧠"), ("pages/6_Watch_It_Learn.py", "Watch it learn", "🏋️")]
+
+
 def setup_page(title: str, icon: str, intro: str = "") -> None:
     """First call of every page: page config, the shared sidebar, presenter mode, the title and intro."""
     st.set_page_config(page_title=f"{title} · RNN Playground", page_icon=icon, layout="wide")
     with st.sidebar:
+        for script, label, page_icon in _menu():
+            if (ROOT / script).is_file():
+                try:
+                    st.page_link(script, label=label, icon=page_icon)
+                except StreamlitAPIException:  # a page run on its own (AppTest) has no other pages to link to
+                    break
+        st.divider()
         presenting = st.toggle("Presenter mode", key="present", bind="query-params",
                                help="Large type and less chrome, for a projector. Also in the link: ?present=true")
         st.caption("RNN Playground: real recurrent networks, trained on real data, reading your sentence "
