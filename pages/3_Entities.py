@@ -1,0 +1,132 @@
+"""Entities: a BiLSTM-CRF highlights people, organisations and places as you type."""
+import html
+import re
+
+import pandas as pd
+import streamlit as st
+
+from rnn import ui, viz
+from rnn.tasks import entities
+
+ui.setup_page(
+    "Entities",
+    "🏷️",
+    "**Named entity recognition**: the network reads your sentence and marks the names of people, companies "
+    "and places, like the video's example, where *Dhaval* and *baby yoda* are person names. It learned from "
+    "14,041 sentences of Reuters news, with no other knowledge of the world. "
+    "The tag of a word depends on its neighbours (*Paris* is a place in *flew to Paris*, part of a person in "
+    "*Paris Hilton*), so a recurrent network reads the sentence in both directions: one LSTM left to right, "
+    "one right to left, and a CRF layer picks the best sequence of tags.",
+)
+
+DEFAULT = "Dhaval loves baby yoda"
+EXAMPLES = {
+    "The video's example": DEFAULT,
+    "…with capitals": "Dhaval loves Baby Yoda",
+    "Football": "Manchester United beat Arsenal 2-1 at Old Trafford on Saturday, Reuters reported.",
+    "Politics": "German Chancellor Angela Merkel met French President Emmanuel Macron in Berlin.",
+    "Markets": "Shares of Toyota rose in Tokyo after the Bank of Japan kept interest rates unchanged.",
+    "Goes wrong: no capitals": "dhaval moved from mumbai to new york to work for google.",
+    "Goes wrong: Paris Hilton": "Paris Hilton was seen in London yesterday",
+    "Goes wrong: news from 1996": "Elon Musk said Tesla will build a factory near Austin, Texas.",
+}
+WHY = {
+    DEFAULT: "Honestly: this model finds **no** names here. It learned from Reuters news of 1996–97, where names "
+             "are written with capital letters. *baby yoda* is in lower case, so it looks like ordinary words. "
+             "*Dhaval* is capitalised, but it is the first word, and every sentence starts with a capital, so that "
+             "is no clue; the model has never seen the name, and it leans towards “not a name”. "
+             "Try the next example, written the way a newspaper would.",
+    EXAMPLES["…with capitals"]: "With capitals, *Baby Yoda* is found as a person. *Dhaval*, the first word and a "
+             "name the model never read in training, is still missed: move it inside a sentence "
+             "(*My friend Dhaval…*) and watch the tag change.",
+    EXAMPLES["Goes wrong: no capitals"]: "Why it goes wrong: in the training news every name is capitalised, so "
+             "the capital letter is the strongest clue the model has. Without it, even *new york* and *google* "
+             "are missed.",
+    EXAMPLES["Goes wrong: Paris Hilton"]: "Why it goes wrong: in the training news *Paris* appears 35 times, as the "
+             "city or in a football club's name, and once inside a person's name. So the model tags *Paris Hilton* "
+             "as a place. Context helps only as far as the training data showed it.",
+    EXAMPLES["Goes wrong: news from 1996"]: "Why it goes wrong: the training news is from 1996–97, before the car "
+             "company existed, and *Tesla* never appears in it. A capitalised word it never saw, right after a "
+             "person and before *will*, looks like another person, so it guesses that (see its low confidence "
+             "in the table). A model knows only the world of its training data.",
+}
+
+
+def plain(text: str) -> str:
+    """User text for a markdown caption: every markdown character escaped, so it shows as typed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", text)
+
+
+model = ui.load_model("entities", entities.load)
+if model is None:
+    st.stop()
+
+ui.example_picker("Try an example", EXAMPLES, key="example")
+kinds = st.pills(
+    "Show", list(entities.ENTITY_TYPES), selection_mode="multi", default=list(entities.ENTITY_TYPES), key="kinds",
+    format_func=lambda k: f"{k} · {entities.LABEL_NAMES[k]}",
+    help="Filter the highlighted entities by type.",
+)
+
+
+@st.fragment
+def tagger() -> None:
+    text = ui.guard_text(ui.text_box("Your sentence", DEFAULT, live=True, help="Tags update as you type."))
+    if text is None:
+        return
+    result = entities.predict(model, text)
+    if result.truncated:
+        st.warning(f"The network reads the first {len(result.tokens)} words only.")
+    st.html(entities.highlight_html(result, tuple(kinds or ())))
+    legend = " ".join(
+        f'<span style="background:{entities.COLOURS[k]};padding:0.15em 0.5em;border-radius:0.3em;'
+        f'margin-right:0.4em;white-space:nowrap"><b>{k}</b> {entities.LABEL_NAMES[k]}</span>'
+        for k in entities.ENTITY_TYPES
+    )
+    st.html(f'<div style="line-height:2.2;font-size:0.9em">{legend}</div>')  # our constants only
+    found = [e for e in result.entities if e.label in (kinds or ())]
+    if found:
+        st.caption("Found: " + "; ".join(f"{plain(e.text)} ({entities.LABEL_NAMES[e.label]}, {e.confidence:.0%} sure)" for e in found))
+    else:
+        st.caption("No names of the selected types found in this text.")
+    if text in WHY:
+        st.info(WHY[text])
+    ui.unknown_words_note(result.trace)
+
+    st.subheader("Word by word")
+    st.caption("Each word's tag (B- begins a name, I- continues it, O is outside any name) and how sure the "
+               "network is of it: the probability of that tag from the CRF, over every possible tagging.")
+    table = pd.DataFrame({
+        "word": [t.text for t in result.tokens],
+        "tag": result.tags,
+        "confidence": result.confidence,
+        "known": ["yes" if k else "new word (<unk>)" for k in result.trace.known],
+    })
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "confidence": st.column_config.ProgressColumn("confidence", format="percent", min_value=0.0, max_value=1.0),
+    })
+
+    st.subheader("Reading in both directions")
+    st.caption("When the network tags a word, the forward LSTM has read everything up to it and the backward "
+               "LSTM everything after it. Pick a word to see both halves of its context.")
+    words = [t.text for t in result.tokens]
+    first_name = result.entities[0].first if result.entities else 0
+    # The key follows the words, so a new sentence starts on its first name rather than a stale position.
+    index = st.select_slider("Word", options=list(range(len(words))), value=first_name,
+                             format_func=lambda i: f"{i + 1}. {words[i]}",
+                             key=f"word-{hash(tuple(words))}") if len(words) > 1 else 0
+    left, right = st.columns(2)
+    left.markdown("**→ Forward LSTM has read**")
+    left.text(" ".join(words[: index + 1]))
+    right.markdown("**← Backward LSTM has read**")
+    right.text(" ".join(reversed(words[index:])))
+    st.plotly_chart(
+        viz.prob_bars(result.trace.readout[index], f"Tag for “{html.escape(words[index])}”", highlight=result.tags[index][2:] or "O"),
+        width="stretch", key="word_bars",
+    )
+    with st.expander("Every word at once (heatmap)"):
+        st.plotly_chart(viz.readout_heatmap(result.trace), width="stretch", key="heatmap")
+
+
+tagger()
+ui.model_card(model.bundle.card)

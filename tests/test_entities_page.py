@@ -1,0 +1,56 @@
+"""The Entities page under AppTest, with the shipped model: it tags the default, a typed sentence and hostile text."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnn.checkpoint import bundle_dir
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "3_Entities.py")
+
+pytestmark = pytest.mark.skipif(
+    not (bundle_dir("entities") / "model.pt").is_file(),
+    reason="assets/entities/model.pt is missing: train it with `python -m rnn.train entities`",
+)
+
+
+def run_page(query_text: str | None = None) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    if query_text is not None:
+        app.query_params["text"] = query_text
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def highlighted(app: AppTest) -> str:
+    return next(h.proto.body for h in app.get("html") if 'class="entities"' in h.proto.body)
+
+
+def test_page_tags_the_default_sentence_and_shows_the_card():
+    app = run_page()
+    assert "Dhaval" in highlighted(app)
+    assert app.dataframe  # the token table (and the card's metrics)
+    assert any(s.value == "Model card" for s in app.subheader)
+
+
+def test_typing_a_sentence_shows_its_entities():
+    app = run_page()
+    app.text_input(key="text").input("Angela Merkel flew to Paris on Monday.").run()
+    assert not app.exception, app.exception
+    body = highlighted(app)
+    assert "Merkel" in body and 'class="entity"' in body
+    assert any(c.value.startswith("Found:") for c in app.caption)
+
+
+def test_typed_html_is_shown_as_text():
+    app = run_page("<script>alert(1)</script> <b>Bob</b> met Alice")
+    body = highlighted(app)
+    assert "<script>" not in body and "&lt;script&gt;" in body
+
+
+def test_empty_text_asks_for_a_sentence():
+    app = run_page()
+    app.text_input(key="text").input("").run()
+    assert not app.exception
+    assert app.info
