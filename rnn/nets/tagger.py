@@ -53,7 +53,7 @@ class TaggerConfig:
     char_filters: int = 50
     char_width: int = 3
     case_dim: int = 8
-    hidden: int = 200
+    hidden: int = 100
     dropout: float = 0.5
 
 
