@@ -1,6 +1,5 @@
 """Entities: a BiLSTM-CRF highlights people, organisations and places as you type."""
 import html
-import re
 
 import pandas as pd
 import streamlit as st
@@ -52,11 +51,6 @@ WHY = {
 }
 
 
-def plain(text: str) -> str:
-    """User text for a markdown caption: every markdown character escaped, so it shows as typed."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~$])", r"\\\1", text)
-
-
 model = ui.load_model("entities", entities.load)
 if model is None:
     st.stop()
@@ -86,7 +80,7 @@ def tagger() -> None:
     st.html(f'<div style="line-height:2.2;font-size:0.9em">{legend}</div>')  # our constants only
     found = [e for e in result.entities if e.label in (kinds or ())]
     if found:
-        st.caption("Found: " + "; ".join(f"{plain(e.text)} ({entities.LABEL_NAMES[e.label]}, {e.confidence:.0%} sure)" for e in found))
+        st.caption("Found: " + "; ".join(f"{ui.plain(e.text)} ({entities.LABEL_NAMES[e.label]}, {e.confidence:.0%} sure)" for e in found))
     else:
         st.caption("No names of the selected types found in this text.")
     if text in WHY:

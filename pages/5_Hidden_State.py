@@ -65,12 +65,12 @@ with animation:
                          help="Drag, or focus the slider and use the arrow keys.")
         figure = viz.hidden_state_animation(trace, step=step - 1)
         st.plotly_chart(figure, width="stretch", alt=hidden.narrate(trace, step - 1))
-        st.info(hidden.narrate(trace, step - 1))
+        st.info(ui.plain(hidden.narrate(trace, step - 1)))
     else:
         st.plotly_chart(viz.hidden_state_animation(trace, step=0 if steps == 1 else None), width="stretch",
                         alt=f"Animation of the hidden state over {steps} words; the narration below says the same in words.")
     with st.expander("Narration, word by word", expanded=mode != "Step by step"):
-        st.markdown("\n".join(f"{i + 1}. {hidden.narrate(trace, i).split(': ', 1)[1]}" for i in range(steps)))
+        st.markdown("\n".join(f"{i + 1}. {ui.plain(hidden.narrate(trace, i).split(': ', 1)[1])}" for i in range(steps)))
 
 with memory:
     st.markdown("Two sentences that differ in **one early word**. How long does the network remember the difference? "
@@ -138,7 +138,7 @@ with contrast:
     c.metric("Share that is 1", f"{layout.active / layout.neurons:.4%}")
     if layout.cut:
         st.warning(f"Too long: the last {len(layout.cut)} word(s) do not fit and are **cut**: "
-                   + ", ".join(f"“{w}”" for w in layout.cut) + ". The RNN reads them all.")
+                   + ", ".join(f"“{ui.plain(w)}”" for w in layout.cut) + ". The RNN reads them all.")
     if layout.padded:
         st.info(f"Too short: {layout.padded} empty slot(s) are **padded** with zeros.")
     st.markdown(
@@ -147,7 +147,7 @@ with contrast:
         f"The RNN's recurrent layer: **{total:,}**, for sentences of any length.")
     repeat = hidden.repeated_word(trace.tokens, slots)
     word, first_slot, second_slot = repeat if repeat else (layout.kept[0], 0, min(3, slots - 1))
-    word_id = vocab.id(word)
+    word_id, word = vocab.id(word), ui.plain(word)
     st.markdown(
         f"**No parameter sharing:** “{word}” in slot {first_slot + 1} switches on input neuron "
         f"{first_slot * len(vocab) + word_id:,}; in slot {second_slot + 1} it switches on neuron "

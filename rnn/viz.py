@@ -1,6 +1,7 @@
 """Plotly figure builders: pure functions, data in and figure out (no Streamlit here)."""
 from __future__ import annotations
 
+import html
 from typing import Sequence
 
 import numpy as np
@@ -46,7 +47,7 @@ def readout_heatmap(trace: Trace, title: str | None = None) -> go.Figure:
     """What the model would answer after each word: tokens down the side, readout labels across."""
     labels = list(trace.readout[0]) if trace.readout else []
     z = np.array([[step.get(label, 0.0) for label in labels] for step in trace.readout]) if labels else np.zeros((0, 0))
-    rows = [f"{i + 1}. {tok}" for i, tok in enumerate(trace.tokens)]
+    rows = [f"{i + 1}. {tok}" for i, tok in enumerate(_words(trace.tokens))]
     fig = go.Figure(go.Heatmap(
         z=z, x=labels, y=rows, colorscale="Blues", zmin=0, zmax=1,
         text=[[f"{v:.0%}" for v in row] for row in z], texttemplate="%{text}",
@@ -73,6 +74,11 @@ def training_curve(curve: Sequence[dict], metric: str | None = None) -> go.Figur
 
 # ---- the Hidden State page ---------------------------------------------------------------------------
 
+def _words(tokens) -> list[str]:
+    """User words for Plotly text, which reads a few HTML tags (<b>, <a>): escaped so they show as typed."""
+    return [html.escape(w) for w in tokens]
+
+
 def _unit_grid(vector: np.ndarray, columns: int) -> np.ndarray:
     """Lay H hidden units out as a grid (rows of `columns`), NaN-padded, so each unit is one square."""
     rows = -(-len(vector) // columns)
@@ -94,7 +100,7 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
     """
     from plotly.subplots import make_subplots
 
-    tokens, n = trace.tokens, len(trace.tokens)
+    tokens, n = _words(trace.tokens), len(trace.tokens)
     has_readout = bool(trace.readout)
     fig = make_subplots(rows=2, cols=2 if has_readout else 1, row_heights=[0.22, 0.78],
                         column_widths=[0.68, 0.32] if has_readout else [1.0],
@@ -153,7 +159,7 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
 def memory_chart(tokens_a: list[str], tokens_b: list[str], distance: np.ndarray) -> go.Figure:
     """How far apart the two sentences' hidden states are after each word, in reading order."""
     steps = list(range(1, len(distance) + 1))
-    labels = [f"{a} / {b}" if a != b else a for a, b in zip(tokens_a, tokens_b)]
+    labels = [f"{a} / {b}" if a != b else a for a, b in zip(_words(tokens_a), _words(tokens_b))]
     fig = go.Figure(go.Scatter(x=steps, y=distance, mode="lines+markers+text", text=labels, textposition="top center",
                                line=dict(color=ACCENT), hovertemplate="after word %{x} (%{text}): distance %{y:.2f}<extra></extra>"))
     fig.update_xaxes(title="word position", dtick=1)
@@ -164,7 +170,7 @@ def memory_chart(tokens_a: list[str], tokens_b: list[str], distance: np.ndarray)
 def path_chart(points: np.ndarray, tokens: list[str], variance: np.ndarray) -> go.Figure:
     """The hidden states as a path in 2-D (PCA), one labelled point per word, arrows in reading order."""
     fig = go.Figure(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers+text",
-                               text=[f"{i + 1}. {w}" for i, w in enumerate(tokens)], textposition="top center",
+                               text=[f"{i + 1}. {w}" for i, w in enumerate(_words(tokens))], textposition="top center",
                                marker=dict(size=11, color=np.arange(len(tokens)), colorscale="Blues", cmin=-2,
                                            line=dict(width=1, color="#1B1F24")),
                                line=dict(color=MUTED, width=1.5), hovertemplate="%{text}<extra></extra>"))
@@ -178,7 +184,7 @@ def path_chart(points: np.ndarray, tokens: list[str], variance: np.ndarray) -> g
 
 def unrolled_diagram(tokens: list[str], cell_label: str, max_steps: int = 6) -> go.Figure:
     """The same cell drawn at every time step: word in below, hidden state passed right, one set of weights."""
-    shown = tokens[:max_steps]
+    shown = _words(tokens[:max_steps])
     fig = go.Figure()
     for i, word in enumerate(shown):
         x = i * 2.0
@@ -209,7 +215,7 @@ def one_hot_chart(layout, tokens_label: str = "") -> go.Figure:
     fig.add_shape(type="rect", x0=0, x1=layout.vocab_size, y0=-0.5, y1=layout.max_len - 0.5, line=dict(color=MUTED),
                   fillcolor="#F4F5F7", layer="below")
     if layout.kept:
-        fig.add_trace(go.Scatter(x=layout.word_ids, y=layout.positions, mode="markers+text", text=layout.kept,
+        fig.add_trace(go.Scatter(x=layout.word_ids, y=layout.positions, mode="markers+text", text=_words(layout.kept),
                                  textposition="middle right", marker=dict(size=10, color=ACCENT, symbol="square"),
                                  hovertemplate="slot %{y}: “%{text}” switches on neuron %{x} of this slot<extra></extra>",
                                  showlegend=False))

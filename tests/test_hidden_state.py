@@ -133,3 +133,10 @@ def test_trace_csv_has_a_row_per_word_and_a_column_per_unit():
     assert len(rows) == 1 + len(trace.tokens)
     assert len(rows[1]) == 5 + trace.hidden.shape[1]
     assert float(rows[2][5]) == pytest.approx(trace.hidden[1, 0], abs=1e-4)
+
+
+def test_typed_html_in_words_stays_text_in_the_charts():
+    trace = tiny_trace(tokens=("<b>hi</b>", "<a href='x'>", "ok"))
+    figure = viz.hidden_state_animation(trace, step=0)
+    assert "&lt;b&gt;hi&lt;/b&gt;" in figure.data[0].text[0]
+    assert all("<a" not in str(t) for t in figure.data[0].text)

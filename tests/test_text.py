@@ -62,3 +62,9 @@ def test_vocab_rejects_a_file_that_is_not_a_vocabulary(tmp_path):
     (tmp_path / "v.json").write_text('{"a": 1}')
     with pytest.raises(ValueError):
         Vocab.load(tmp_path / "v.json")
+
+
+def test_markdown_escaping_keeps_user_text_as_typed():
+    from rnn.ui import plain
+
+    assert plain("**bold** [x](javascript:alert(1)) a_b") == r"\*\*bold\*\* \[x\]\(javascript\:alert\(1\)\) a\_b"
