@@ -118,6 +118,18 @@ def test_adaptive_softmax_loss_matches_the_full_distribution():
     assert torch.allclose(net.loss(feats.reshape(12, 8), targets), full, atol=1e-4)
 
 
+def test_top_words_is_the_exact_top_of_the_full_distribution():
+    from rnn.nets.lm import LMConfig, LSTMLanguageModel
+
+    torch.manual_seed(0)
+    net = LSTMLanguageModel(LMConfig(vocab_size=300, emb=8, hidden=8, cutoffs=[20, 100])).eval()
+    torch.nn.init.normal_(net.bias, 0, 3)  # make tail words win sometimes, so the pruning is exercised
+    feats = torch.randn(50, 8) * 3
+    lp, ids = net.top_words(feats, 5)
+    full_lp, full_ids = torch.topk(net.log_probs(feats), 5)
+    assert torch.allclose(lp, full_lp, atol=1e-5) and torch.equal(ids, full_ids)
+
+
 def test_bundle_round_trip(bundle, model):
     card = json.loads((bundle / "card.json").read_text())
     assert card["task"] == "autocomplete" and card["headline"]["key"] == "keystroke_savings"

@@ -194,27 +194,29 @@ def _after(model: AutocompleteModel, ids: Sequence[int]):
     return feats[0, -1], state
 
 
-def beam_continuation(model: AutocompleteModel, ids: Sequence[int], prefix: str = "", width: int = 3,
-                      max_words: int = 5) -> list[str]:
-    """The most probable few words after ids (the first one starting with prefix), by beam search.
+def beam_continuation(model: AutocompleteModel, out: torch.Tensor, state, here: torch.Tensor, prefix: str = "",
+                      width: int = 3, max_words: int = 5) -> list[str]:
+    """The most probable few words after the context (the first one starting with prefix), by beam search.
 
-    All beams advance in one batched LSTM step. A beam's score is its mean log-probability per word, so the
-    search does not simply prefer the shortest continuation; it stops at the end of the sentence.
+    out, state: the top-layer output and LSTM state after the context; here: the full next-word log-distribution
+    there. All beams advance in one batched LSTM step, and only their top words are computed (top_words). A beam's
+    score is its mean log-probability per word, so the search does not simply prefer the shortest continuation.
     """
     banned = {model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id}
-    out, (h, c) = _after(model, ids)
+    h, c = state
     outs = out[None]  # [beams, hidden]
     beams: list[tuple[float, list[int]]] = [(0.0, [])]
     finished: list[tuple[float, list[int]]] = []
     for step in range(max_words):
-        logp = model.net.log_probs(outs)
+        if step == 0:
+            first = model.index.suggest(here.exp().numpy(), prefix, width) if prefix else torch.topk(here, width + len(banned)).indices.tolist()
+            top_lp, top_ids = here[first][None], torch.tensor([first])
+        else:
+            top_lp, top_ids = model.net.top_words(outs, width + len(banned))
         candidates = []
         for b, (score, words) in enumerate(beams):
-            if step == 0 and prefix:
-                allowed = model.index.suggest(logp[b].exp().numpy(), prefix, width)
-            else:
-                allowed = torch.topk(logp[b], width + len(banned)).indices.tolist()
-            candidates += [(score + float(logp[b, i]), words + [i], b) for i in allowed if i not in banned][:width]
+            pairs = [(float(lp), int(i)) for lp, i in zip(top_lp[b], top_ids[b]) if int(i) not in banned][:width]
+            candidates += [(score + lp, words + [i], b) for lp, i in pairs]
         candidates.sort(key=lambda cand: -cand[0] / len(cand[1]))
         live = []
         for score, words, b in candidates[:width]:
@@ -243,13 +245,21 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
         context, prefix, kept = _split_prefix(text)
         words = [t.text for t in all_tokens]
         ids = model.vocab.encode(words)
-        logp, hidden = model.sentence_log_probs(ids)
-        probs = logp.exp().numpy()
-        readout = [_top(probs[t + 1], torch.topk(logp[t + 1], 5).indices.tolist(), model.vocab) for t in range(len(ids))]
-        here = probs[len(context)]
+        n = len(context)
+        # read the context, then (for the trace) the half-typed word; the beam starts from the state after the context
+        feats, state = model.net.features(torch.tensor([[model.vocab.bos_id, *ids[:n]]]))
+        feats = feats[0]
+        if len(ids) > n:
+            feats = torch.cat([feats, model.net.features(torch.tensor([ids[n:]]), state)[0][0]])
+        hidden = feats[1:]
+        top_lp, top_ids = model.net.top_words(hidden, 5) if len(ids) else (torch.zeros(0, 5), torch.zeros(0, 5))
+        readout = [{model.vocab.itos[int(i)]: round(float(lp.exp()), 5) for lp, i in zip(top_lp[t], top_ids[t])}
+                   for t in range(len(ids))]
+        here_lp = model.net.log_probs(feats[n][None])[0]
+        here = here_lp.exp().numpy()
         next_ids = [i for i in np.argsort(-here)[: k + 3] if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
         completions = _top(here, model.index.suggest(here, prefix, SUGGESTIONS), model.vocab) if prefix else {}
-        continuation = beam_continuation(model, ids[: len(context)], prefix)
+        continuation = beam_continuation(model, feats[n], state, here_lp, prefix)
         trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy(), readout=readout,
                       readout_title="the most likely next word")
     notes = []
@@ -372,8 +382,10 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--time-budget", type=float, default=1800, help="stop after the part of a pass that ends past this many seconds")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: the machine is shared)")
+    p.add_argument("--init", default=None, help="continue training the bundle in this folder (same data and vocabulary)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    from rnn.checkpoint import read_card
     from rnn.training import count_parameters, fit, seed_everything
 
     started = time.monotonic()
@@ -387,6 +399,13 @@ def train_cli(argv: list[str]) -> int:
     seed_everything(args.seed)
     config = LMConfig(vocab_size=len(vocab), emb=args.emb, hidden=args.hidden, layers=args.layers, dropout=args.dropout)
     net = LSTMLanguageModel(config)
+    earlier = {"curve": [], "train_seconds": 0.0, "command": ""}
+    if args.init:
+        start = load(args.init)
+        if start.vocab.itos != vocab.itos or start.bundle.config != config:
+            raise SystemExit(f"{args.init} was trained with another vocabulary or architecture")
+        net.load_state_dict(start.net.state_dict())
+        earlier = {**earlier, **(read_card(args.init) or {})}
 
     def loss_of(model, batch):
         total, n = _nll(model, batch)
@@ -413,7 +432,8 @@ def train_cli(argv: list[str]) -> int:
                  loss_of=loss_of, validate=validate, monitor="valid_ppl", higher_is_better=False,
                  epochs=args.epochs * args.parts, lr=args.lr, clip=1.0, scheduler_step=decay,
                  time_budget_s=args.time_budget, seed=args.seed)
-    train_seconds = result.seconds
+    train_seconds = round(result.seconds + earlier["train_seconds"], 1)
+    done = earlier["curve"][-1]["epoch"] if earlier["curve"] else 0
     model = AutocompleteModel(Bundle(model=net, config=config, vocabs={"words": vocab}, card={}))
     print("measuring on the validation split (LSTM and n-gram, with the keystroke simulation)...", flush=True)
     metrics = score(valid_text, lstm_sentence_probs(model), vocab)
@@ -421,6 +441,7 @@ def train_cli(argv: list[str]) -> int:
     baseline = score(valid_text, ngram.sentence_probs, vocab)
     print(f"LSTM {metrics}\nn-gram {baseline}", flush=True)
     command = "python -m rnn.train autocomplete" + ("" if not argv else " " + " ".join(argv))
+    command = f"{earlier['command']} && {command}" if args.init else command
     card = {
         "task": TASK,
         "title": "Autocomplete",
@@ -430,9 +451,9 @@ def train_cli(argv: list[str]) -> int:
         "data": {"name": "Tatoeba English sentences", "licence": "CC BY 2.0 FR",
                  "attribution": "tatoeba.org and www.manythings.org/anki",
                  "train_size": len(train_text), "valid_size": len(valid_text)},
-        "command": command if argv else RETRAIN_COMMANDS[TASK],
+        "command": command,
         # fit()'s rounds are parts of a pass: the card counts passes over the data (0.25, 0.5, ...)
-        "curve": [{**row, "epoch": round(row["epoch"] / args.parts, 3)} for row in result.curve],
+        "curve": earlier["curve"] + [{**row, "epoch": round(done + row["epoch"] / args.parts, 3)} for row in result.curve],
         "metrics": metrics,
         "baselines": {"Kneser-Ney trigram": baseline},
         "headline": {"key": "keystroke_savings", "label": "keystrokes saved (validation)",
@@ -441,7 +462,7 @@ def train_cli(argv: list[str]) -> int:
         "notes": "Validation: the ~1/60 of Tatoeba sentences whose SHA-1 is 1 mod 60. Words are lower-cased spaCy tokens; "
                  "perplexity counts every word and the sentence end. Keystroke savings: 3 suggestions before each "
                  "character, one keystroke accepts a word and its space. The n-gram is an interpolated Kneser-Ney "
-                 f"trigram on the same words and vocabulary. Best after {result.best_epoch / args.parts:g} passes; "
+                 f"trigram on the same words and vocabulary. Best after {done + result.best_epoch / args.parts:g} passes; "
                  f"{round(time.monotonic() - started)} s in all including measuring.",
     }
     save_bundle(args.out, net, config, {"words": vocab}, card)
