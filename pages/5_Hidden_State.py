@@ -9,7 +9,7 @@ from rnn.checkpoint import bundle_dir
 # Which model to open, and a sentence that shows it off. Review stars first: its readout is the easiest to read.
 MODELS = {
     "Review stars": ("stars", "The fabric is not bad at all, I really love it"),
-    "Entities": ("entities", "Angela Merkel met Barack Obama in Berlin on Tuesday"),
+    "Entities": ("entities", "Bill Clinton met Boris Yeltsin in Moscow on Tuesday"),
     "Autocomplete": ("autocomplete", "I would like to buy a new"),
     "Translation encoder": ("translate", "I am going to the station tomorrow."),
 }

@@ -31,7 +31,7 @@ def narrate(trace: Trace, step: int) -> str:
             + f"; unit {unit} moves most ({before[unit]:+.2f} → {now[unit]:+.2f}).")
     if trace.readout:
         label, p = max(trace.readout[step].items(), key=lambda item: item[1])
-        line += f" Answer so far: {label} ({p:.0%})."
+        line += f" Answer at this word: {label} ({p:.0%})."
     return line
 
 

@@ -107,14 +107,15 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
                         specs=[[{"colspan": 2 if has_readout else 1}, *([None] if has_readout else [])],
                                [{}, *([{}] if has_readout else [])]],
                         vertical_spacing=0.08, horizontal_spacing=0.1,
-                        subplot_titles=("", f"memory: {trace.hidden.shape[1]} hidden units", *(["answer so far"] if has_readout else [])))
+                        subplot_titles=("", f"memory: {trace.hidden.shape[1]} hidden units", *(["answer here"] if has_readout else [])))
     limit = float(np.nanmax(np.abs(trace.hidden))) if trace.hidden.size else 1.0
-    # The sentence wraps onto rows of 8 words so long inputs stay readable.
-    xs, ys = [i % 8 for i in range(n)], [-(i // 8) for i in range(n)]
+    # The sentence wraps onto rows of a few words, so it stays readable on a phone too.
+    per_row = 5
+    xs, ys = [i % per_row for i in range(n)], [-(i // per_row) for i in range(n)]
 
     def traces_at(t: int) -> list[go.BaseTraceType]:
         shown = [go.Scatter(x=xs, y=ys, mode="text", text=[f"<b>{w}</b>" if i == t else w for i, w in enumerate(tokens)],
-                            textfont=dict(size=17, color=_sentence_colours(n, t)), hoverinfo="skip", showlegend=False),
+                            textfont=dict(size=15, color=_sentence_colours(n, t)), hoverinfo="skip", showlegend=False),
                  go.Heatmap(z=_unit_grid(trace.hidden[t], columns), colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit,
                             showscale=False,
                             hovertemplate="unit %{customdata}: %{z:.2f}<extra></extra>",
@@ -130,14 +131,14 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
     cells = [(1, 1), (2, 1)] + ([(2, 2)] if has_readout else [])
     for tr, (r, c) in zip(traces_at(first), cells):
         fig.add_trace(tr, row=r, col=c)
-    fig.update_xaxes(visible=False, row=1, col=1, range=[-0.6, 7.6])
+    fig.update_xaxes(visible=False, row=1, col=1, range=[-0.6, per_row - 0.4])
     fig.update_yaxes(visible=False, row=1, col=1, range=[min(ys, default=0) - 0.6, 0.6])
     fig.update_xaxes(visible=False, row=2, col=1)
     fig.update_yaxes(visible=False, autorange="reversed", row=2, col=1)
     if has_readout:
         fig.update_xaxes(range=[0, 1.2], tickformat=".0%", row=2, col=2)
         fig.update_yaxes(autorange="reversed", type="category", row=2, col=2)
-    height = 470 + 28 * (max(ys, default=0) * -1)
+    height = 470 + 28 * -min(ys, default=0)
     if step is None and n > 1:
         fig.frames = [go.Frame(data=traces_at(t), name=str(t), traces=list(range(len(cells)))) for t in range(n)]
         slider_steps = [dict(method="animate", label=f"{t + 1}. {w}"[:14],
