@@ -16,6 +16,10 @@ ui.setup_page(
 
 DEFAULT = "The fabric is soft and the color is lovely, but it runs small. Not bad, I kept it."
 EXAMPLES = {
+    "Looks great": "I was worried it would look cheap but it looks great.",
+    "Looks cheap": "I was worried it would look great but it looks cheap.",
+    "Quality is perfect": "Not cheap but the quality is perfect.",
+    "Quality is cheap": "Not perfect but the quality is cheap.",
     "Not bad, really good": "Not bad, really good.",
     "Not good, really bad": "Not good, really bad.",
     "Love it": "I love this dress! The fit is perfect and the fabric is so soft. I get compliments every time.",
@@ -23,8 +27,11 @@ EXAMPLES = {
     "Sent it back": "Sadly this did not work for me. The material is cheap and see-through and it fit like a sack. Returned.",
     "Wanted to love it": "I wanted to love this top, the colour is beautiful, but the cut is very boxy and unflattering.",
 }
-# Same words, different order: the feed-forward network's bag of one-hot vectors cannot tell them apart.
-SAME_WORDS = {EXAMPLES["Not bad, really good"], EXAMPLES["Not good, really bad"]}
+# Pairs with the same words in another order: the feed-forward network's bag of one-hot vectors cannot
+# tell them apart. Each text maps to its partner.
+PAIRS = [("Looks great", "Looks cheap"), ("Quality is perfect", "Quality is cheap"),
+         ("Not bad, really good", "Not good, really bad")]
+SAME_WORDS = {EXAMPLES[a]: EXAMPLES[b] for a, b in PAIRS} | {EXAMPLES[b]: EXAMPLES[a] for a, b in PAIRS}
 
 
 def star_text(count: int | None) -> str:
@@ -84,9 +91,9 @@ def reader() -> None:
         st.plotly_chart(viz.prob_bars(result.ann_probs, "Feed-forward: probability of each rating",
                                       highlight=result.ann_label), width="stretch", key="ann_bars")
     if text in SAME_WORDS:
-        st.info("*Not bad, really good* and *not good, really bad* have exactly the same words. Added up, their "
-                "one-hot vectors are the same input, so the feed-forward network must give both the same answer. "
-                "The recurrent network reads the words in order and need not.")
+        st.info(f"This review has exactly the same words as “{SAME_WORDS[text]}”. Added up, their one-hot "
+                "vectors are the same input, so the feed-forward network must give both the same answer. The "
+                "recurrent network reads the words in order and need not: pick the other one to compare.")
     ui.unknown_words_note(result.trace)
 
     st.subheader("Word by word")
