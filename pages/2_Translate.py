@@ -29,6 +29,15 @@ EXAMPLES = {
     "Goes wrong: unknown words": "Dhaval loves baby yoda.",
 }
 
+WHY = {
+    EXAMPLES["Word order 1"]: "Same words as the next example, different order, different meaning: the encoder's memory "
+                              "depends on the order it read the words in, so the French differs too.",
+    EXAMPLES["Word order 2"]: "Compare with *The dog bit the man*: a bag of words could not tell these apart.",
+    EXAMPLES["Goes wrong: unknown words"]: "Why it goes wrong: the model learned only the words in its training sentences. "
+                                           "*Dhaval* and *yoda* were never there, so it reads them as `<unk>` and has "
+                                           "no French word to copy them into.",
+}
+
 
 def _labels(words: list[str]) -> list[str]:
     """Numbered, escaped axis labels: numbers keep repeated words apart, escaping keeps user text as text."""
@@ -78,6 +87,8 @@ def translator() -> None:
     st.code(result.translation or "(no translation)", language=None, wrap_lines=True)
     for note in result.notes:
         st.caption(note)
+    if text in WHY:
+        st.info(WHY[text])
     if "<unk>" in result.target:
         st.caption("`<unk>` in the French: the model wanted a word it has no French for (usually a name it did not know).")
 

@@ -101,6 +101,17 @@ def test_bundle_round_trip_and_card(tiny):
     assert set(model.recurrent_layers().values()) == {model.net.encoder, model.net.decoder}
 
 
+def test_resume_continues_the_curve_and_the_command(tiny, tmp_path):
+    data, out, _ = tiny
+    argv = ["--data", str(data), "--out", str(tmp_path), "--epochs", "1", "--parts", "1", "--batch-size", "8",
+            "--beam", "2", "--resume", str(out)]
+    assert translate.train_cli(argv) == 0
+    card = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
+    assert [row["epoch"] for row in card["curve"]] == [1, 2, 3]
+    assert card["command"].count("python -m rnn.train translate") == 2 and " && " in card["command"]
+    assert translate.load(tmp_path).tgt_vocab.itos == translate.load(out).tgt_vocab.itos
+
+
 def test_load_missing_bundle_names_the_rebuild_command(tmp_path):
     with pytest.raises(BundleError, match="python -m rnn.train translate"):
         translate.load(tmp_path)

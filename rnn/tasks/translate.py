@@ -285,6 +285,8 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--threads", type=int, default=1, help="torch threads (the training machine is shared)")
     p.add_argument("--beam", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue training the bundle in DIR (its vocabularies and sizes; the card's curve goes on)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     started = time.monotonic()
@@ -295,16 +297,23 @@ def train_cli(argv: list[str]) -> int:
     train_pairs, valid_pairs = split_pairs(pairs)
     if not valid_pairs:  # tiny files (tests) may have no sentence on the validation side of the hash
         train_pairs, valid_pairs = pairs, pairs[: max(1, len(pairs) // 10)]
-    src_vocab = Vocab.build(([w.lower() for w in english_tokens(e, None)] for e, _ in train_pairs), args.min_freq, args.max_vocab)
-    tgt_vocab = Vocab.build((french_tokens(f) for _, f in train_pairs), args.min_freq, args.max_vocab)
+    previous = load(args.resume) if args.resume else None
+    before = previous.bundle.card if previous else {}  # a resumed run's card continues the earlier one
+    done = len(before.get("curve", []))
+    if previous:
+        src_vocab, tgt_vocab, config, net = previous.vocab, previous.tgt_vocab, previous.bundle.config, previous.net
+        net.requires_grad_(True)
+    else:
+        src_vocab = Vocab.build(([w.lower() for w in english_tokens(e, None)] for e, _ in train_pairs), args.min_freq, args.max_vocab)
+        tgt_vocab = Vocab.build((french_tokens(f) for _, f in train_pairs), args.min_freq, args.max_vocab)
+        config = Seq2SeqConfig(len(src_vocab), len(tgt_vocab), args.emb, args.enc_hidden, args.dec_hidden, args.dropout)
+        net = Seq2Seq(config)
     train = _encode_pairs(train_pairs, src_vocab, tgt_vocab, MAX_TRAIN_TOKENS)
     valid = _encode_pairs(valid_pairs, src_vocab, tgt_vocab, None)
     valid_english, valid_refs = group_references(valid_pairs)
     print(f"{len(train)} training pairs, {len(valid_english)} validation sentences ({len(valid_pairs)} pairs); "
           f"vocab en {len(src_vocab)} fr {len(tgt_vocab)}", flush=True)
 
-    config = Seq2SeqConfig(len(src_vocab), len(tgt_vocab), args.emb, args.enc_hidden, args.dec_hidden, args.dropout)
-    net = Seq2Seq(config)
     model = Translator(bundle=None, net=net, vocab=src_vocab, tgt_vocab=tgt_vocab)
 
     def loss_of(m, batch):
@@ -326,6 +335,7 @@ def train_cli(argv: list[str]) -> int:
 
     budget = args.time_budget - (time.monotonic() - started)
     def train_batches(row):  # row r trains on part (r - 1) % parts of pass (r - 1) // parts, shuffled per pass
+        row += done
         batches = list(_batches(train, args.batch_size, args.seed * 1000 + (row - 1) // args.parts))
         return batches[(row - 1) % args.parts:: args.parts]
 
@@ -339,21 +349,21 @@ def train_cli(argv: list[str]) -> int:
     card = {
         "task": TASK,
         "title": "English → French translation",
-        "model": f"bidirectional GRU encoder ({args.enc_hidden}×2) → GRU decoder ({args.dec_hidden}) "
+        "model": f"bidirectional GRU encoder ({config.enc_hidden}×2) → GRU decoder ({config.dec_hidden}) "
                  f"with Luong attention, word units, beam search {args.beam}",
         "parameters": count_parameters(net),
         "data": {"name": "Tatoeba English–French pairs (manythings.org 2017-09-29)", "licence": "CC BY 2.0 FR",
                  "attribution": ATTRIBUTION, "train_size": len(train), "valid_size": len(valid_pairs)},
-        "command": " ".join([RETRAIN_COMMANDS[TASK], *argv]),  # exactly what was run
-        "curve": result.curve,
+        "command": " && ".join(c for c in (before.get("command"), " ".join([RETRAIN_COMMANDS[TASK], *argv])) if c),
+        "curve": before.get("curve", []) + [{**row, "epoch": row["epoch"] + done} for row in result.curve],
         "metrics": {"bleu": beam_metrics["bleu"], "chrf": beam_metrics["chrf"],
                     "bleu_greedy": greedy_metrics["bleu"], "chrf_greedy": greedy_metrics["chrf"],
                     "n_sentences": beam_metrics["n_sentences"], "n_pairs": beam_metrics["n_pairs"]},
         "baselines": {"word-by-word dictionary (no RNN, no context)": baseline},
         "headline": {"key": "bleu", "label": f"validation BLEU (beam {args.beam})", "value": beam_metrics["bleu"], "format": "num"},
-        "train_seconds": round(time.monotonic() - started, 1),
+        "train_seconds": round(before.get("train_seconds", 0) + time.monotonic() - started, 1),
         "notes": (f"Validation: {len(valid_english)} English sentences chosen by a hash of the sentence, scored with "
-                  f"sacrebleu against all their French translations. Each curve row ('epoch') is 1/{args.parts} of a pass over the training pairs; kept: row {result.best_epoch} of {len(result.curve)}. "
+                  f"sacrebleu against all their French translations. Each curve row ('epoch') is 1/{args.parts} of a pass over the training pairs; kept: row {result.best_epoch + done} of {done + len(result.curve)}. "
                   f"English vocabulary {len(src_vocab)} words (lower-cased), French {len(tgt_vocab)} units."),
     }
     save_bundle(args.out, net, config, {"src": src_vocab, "tgt": tgt_vocab}, card)
