@@ -52,7 +52,7 @@ def stars_path(tokens: list[str], values: list[float], final: float) -> go.Figur
                   annotation_position="top left")
     fig.update_yaxes(range=[0.8, 5.2], title="expected stars", dtick=1)
     fig.update_xaxes(title="word", tickmode="array", tickvals=list(range(1, len(tokens) + 1)),
-                     ticktext=tokens if len(tokens) <= 25 else None)
+                     ticktext=tokens if len(tokens) <= 12 else None)  # longer: words on hover
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), showlegend=False, font=viz.FONT,
                       plot_bgcolor="white", paper_bgcolor="white")
     return fig
@@ -91,7 +91,7 @@ def reader() -> None:
         st.plotly_chart(viz.prob_bars(result.ann_probs, "Feed-forward: probability of each rating",
                                       highlight=result.ann_label), width="stretch", key="ann_bars")
     if text in SAME_WORDS:
-        st.info(f"This review has exactly the same words as “{SAME_WORDS[text]}”. Added up, their one-hot "
+        st.info(f"This review and “{SAME_WORDS[text]}” have exactly the same words. Added up, their one-hot "
                 "vectors are the same input, so the feed-forward network must give both the same answer. The "
                 "recurrent network reads the words in order and need not: pick the other one to compare.")
     ui.unknown_words_note(result.trace)

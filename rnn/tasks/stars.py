@@ -309,7 +309,7 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
 def _parser(task: str, description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"python -m rnn.train {task}", description=description)
     d = TrainOptions()
-    p.add_argument("--out", type=Path, default=bundle_dir(task), help="bundle folder (default assets/%(prog)s)")
+    p.add_argument("--out", type=Path, default=bundle_dir(task), help=f"bundle folder (default assets/{task})")
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--ann-epochs", type=int, default=d.ann_epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
