@@ -147,7 +147,7 @@ with contrast:
         f"The RNN's recurrent layer: **{total:,}**, for sentences of any length.")
     repeat = hidden.repeated_word(trace.tokens, slots)
     word, first_slot, second_slot = repeat if repeat else (layout.kept[0], 0, min(3, slots - 1))
-    word_id, word = vocab.id(word), ui.plain(word)
+    word_id, word = hidden.word_id(vocab, word), ui.plain(word)
     st.markdown(
         f"**No parameter sharing:** “{word}” in slot {first_slot + 1} switches on input neuron "
         f"{first_slot * len(vocab) + word_id:,}; in slot {second_slot + 1} it switches on neuron "

@@ -103,7 +103,12 @@ def one_hot_input(tokens: list[str], vocab: Vocab, max_len: int) -> OneHotInput:
     """Lay the sentence into a fixed-size one-hot input layer: cut what is too long, pad what is short."""
     kept, cut = tokens[:max_len], tokens[max_len:]
     return OneHotInput(max_len=max_len, vocab_size=len(vocab), positions=list(range(len(kept))),
-                       word_ids=vocab.encode(kept), kept=kept, cut=cut, padded=max_len - len(kept))
+                       word_ids=[word_id(vocab, w) for w in kept], kept=kept, cut=cut, padded=max_len - len(kept))
+
+
+def word_id(vocab: Vocab, word: str) -> int:
+    """The word's id as typed, or lower-cased (some models keep lower-case vocabularies), else <unk>."""
+    return vocab.id(word) if word in vocab else vocab.id(word.lower())
 
 
 def feedforward_first_layer(max_len: int, vocab_size: int, hidden: int) -> int:

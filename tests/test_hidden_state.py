@@ -140,3 +140,8 @@ def test_typed_html_in_words_stays_text_in_the_charts():
     figure = viz.hidden_state_animation(trace, step=0)
     assert "&lt;b&gt;hi&lt;/b&gt;" in figure.data[0].text[0]
     assert all("<a" not in str(t) for t in figure.data[0].text)
+
+
+def test_one_hot_input_finds_capitalised_words_in_a_lower_case_vocabulary():
+    vocab = Vocab.build([["the", "dress"]])
+    assert hidden.one_hot_input(["The", "dress"], vocab, 3).word_ids == [vocab.id("the"), vocab.id("dress")]
