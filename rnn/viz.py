@@ -150,7 +150,7 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
                                             args=[None, dict(frame=dict(duration=900, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
                                        dict(label="⏸ Pause", method="animate",
                                             args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-            sliders=[dict(active=0, steps=slider_steps, x=0.2, len=0.8, y=-0.02, yanchor="top",
+            sliders=[dict(active=0, steps=slider_steps, x=0.26, len=0.74, y=-0.02, yanchor="top",
                           currentvalue=dict(prefix="after word ", font=dict(size=14)), pad=dict(t=10))],
         )
         height += 70
