@@ -100,13 +100,13 @@ def translator() -> None:
         units = min(48, trace.hidden.shape[1])
         st.plotly_chart(
             _heatmap(trace.hidden[:, :units], [str(u + 1) for u in range(units)], _labels(trace.tokens),
-                     f"Encoder memory after each word (first {units} of {trace.hidden.shape[1]} units)",
+                     "Encoder memory after each word",
                      viz.DIVERGING, "after %{y}<br>unit %{x}: %{z:.2f}", zmid=0.0),
             width="stretch", key="encoder_states")
-        st.caption("Blue: positive, red: negative. Rows change as each new word arrives: that is the memory updating. "
+        st.caption(f"The first {units} of its {trace.hidden.shape[1]} hidden units. Blue: positive, red: negative. Rows change as each new word arrives: that is the memory updating. "
                    "A second RNN also reads the sentence right to left (not shown) so each word knows what follows it.")
         st.markdown("**Why the decoder must wait.** If the English stopped after each word, the first French word would be:")
-        st.plotly_chart(viz.readout_heatmap(trace), width="stretch", key="first_word")
+        st.plotly_chart(viz.readout_heatmap(trace, title=""), width="stretch", key="first_word")
         st.caption("The first French word often changes as more English arrives; the encoder has to read to the end.")
 
     with decoder:

@@ -26,7 +26,7 @@ from rnn.training import count_parameters, fit
 
 TASK = "translate"
 MAX_TRAIN_TOKENS = 25  # longer pairs are rare in Tatoeba and cost the most per example
-READOUT_TOP = 5  # how many first-word guesses the trace keeps per English word
+READOUT_TOP = 6  # how many first-word guesses the trace shows (the same words for every English word)
 STEP_TOP = 5  # how many alternatives the page shows for each French word written
 
 # ---------------------------------------------------------------- French words in and out
@@ -127,10 +127,12 @@ def _first_word_readout(model: Translator, ids: list[int], limit: int = 60) -> l
     net, n = model.net, min(len(ids), limit)
     src = torch.tensor([ids[: i + 1] + [0] * (n - i - 1) for i in range(n)])
     enc = net.encode(src, torch.arange(1, n + 1))
-    logp, _, _ = net.step(torch.full((n,), Vocab.bos_id), enc.start, enc)
-    values, index = logp.exp().topk(READOUT_TOP, dim=-1)
-    rows = [{model.tgt_vocab.itos[i]: round(v, 4) for i, v in zip(ix, vs)}
-            for ix, vs in zip(index.tolist(), values.tolist())]
+    probs = net.step(torch.full((n,), Vocab.bos_id), enc.start, enc)[0].exp()
+    # One set of columns for every row (so a heatmap can show a guess rising and falling): each prefix's
+    # top 3 words, the most probable anywhere first.
+    best = probs.topk(min(3, probs.size(1)), dim=-1).indices.flatten().unique()
+    labels = best[probs[:, best].max(dim=0).values.argsort(descending=True)][:READOUT_TOP].tolist()
+    rows = [{model.tgt_vocab.itos[i]: round(float(row[i]), 4) for i in labels} for row in probs]
     return rows + [rows[-1]] * (len(ids) - n)
 
 
