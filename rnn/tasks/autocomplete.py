@@ -527,6 +527,8 @@ def train_ptb_cli(argv: list[str]) -> int:
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--epochs", type=int, default=13)
     p.add_argument("--decay-after", type=int, default=4)
+    p.add_argument("--cutoffs", type=int, nargs="*", default=[2000, 5000],
+                   help="adaptive softmax clusters; give none (--cutoffs) for a full softmax")
     p.add_argument("--lr", type=float, default=1.0)
     p.add_argument("--batch", type=int, default=20)
     p.add_argument("--bptt", type=int, default=20)
@@ -547,7 +549,8 @@ def train_ptb_cli(argv: list[str]) -> int:
     columns = _ptb_columns(train, args.batch)
     print(f"vocabulary {len(vocab)}; {len(train)} training tokens", flush=True)
     seed_everything(args.seed)
-    config = LMConfig(vocab_size=len(vocab), emb=args.hidden, hidden=args.hidden, layers=args.layers, dropout=args.dropout)
+    config = LMConfig(vocab_size=len(vocab), emb=args.hidden, hidden=args.hidden, layers=args.layers,
+                      dropout=args.dropout, cutoffs=args.cutoffs)
     net = LSTMLanguageModel(config)
     for param in net.lstm.parameters():
         torch.nn.init.uniform_(param, -0.1, 0.1)
