@@ -79,3 +79,39 @@ def test_typed_html_shows_as_text_and_never_runs(app_url, page, path):
         assert page.locator("img[src='x']").count() == 0, "typed HTML became an element"
         assert page.locator("script:has-text('xss')").count() == 0
         assert box.input_value() == payload
+
+
+def test_hidden_state_animation_plays_and_steps(app_url, page):
+    page.goto(f"{app_url}/Hidden_State?model=Entities&text=Bill+Clinton+visited+Moscow")
+    wait_for_app(page)
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for()
+    page.get_by_text("▶ Play").first.click()
+    # After playing through four words, the Plotly slider has moved on to the last word.
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.layout.sliders[0].active === 3; }",
+        timeout=15_000)
+    # The motion-free step control: switch to step-by-step, then move the slider with the keyboard.
+    page.get_by_text("Step by step").first.click()
+    page.wait_for_url("**view=Step+by+step**")
+    wait_for_app(page)
+    handle = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url("**step=2**")
+    wait_for_app(page)
+    page.get_by_text("the network reads “Clinton”").first.wait_for()
+    assert_no_exception(page)
+
+
+def test_a_link_restores_the_exact_view(app_url, page):
+    page.goto(f"{app_url}/Hidden_State?model=Autocomplete&text=we+are+late&view=Step+by+step&step=2&present=true")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stTextInput"] input').first.input_value() == "we are late"
+    page.get_by_text("the network reads “are”").first.wait_for()
+    # presenter mode hides Streamlit's header
+    assert page.locator('[data-testid="stHeader"]').evaluate("e => getComputedStyle(e).display") == "none"
+    page.goto(f"{app_url}/Review_Stars?text=not+good%2C+really+bad")
+    wait_for_app(page)
+    assert page.locator('[data-testid="stTextInput"] input, [data-testid="stTextArea"] textarea').first.input_value() == "not good, really bad"
+    assert_no_exception(page)
