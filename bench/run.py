@@ -52,6 +52,8 @@ def timed_ms(function, repeats: int) -> list[float]:
 
 
 def model_timings(repeats: int) -> dict:
+    import rnn.ui  # noqa: F401  (the app's thread setting: one torch thread per inference)
+
     results: dict = {"predict_ms_p95": {}}
     for task, sentence in SENTENCES.items():
         module = importlib.import_module(f"rnn.tasks.{task}")
@@ -157,16 +159,16 @@ async def load_test(url: str, sessions: int, seconds: float) -> tuple[int, list[
 
 def server_measures(sessions: int, seconds: float) -> dict:
     started = time.perf_counter()
-    with streamlit_process() as (url, process), chromium() as browser:
-        page = browser.new_page()
-        page.goto(url)
-        wait_for_app(page)
-        cold_start = time.perf_counter() - started
-        for name in PAGES:
-            page.goto(f"{url}/{name}")
+    with streamlit_process() as (url, process):
+        with chromium() as browser:  # Playwright's sync API; closed before the asyncio load test starts
+            page = browser.new_page()
+            page.goto(url)
             wait_for_app(page)
-        all_models = rss_mb(process.pid)
-        page.close()
+            cold_start = time.perf_counter() - started
+            for name in PAGES:
+                page.goto(f"{url}/{name}")
+                wait_for_app(page)
+            all_models = rss_mb(process.pid)
         actions, errors = asyncio.run(load_test(url, sessions, seconds))
         after = rss_mb(process.pid)
     for line in errors[:10]:
