@@ -22,11 +22,19 @@ st.markdown(
     "one filler word (*well*, *honestly*…), so *not* only ever stands in slot 3 or 4. The **shifted test** puts three "
     "or four fillers first: the same phrases, further along."
 )
+
+
+def sample(examples, per_label: int = 3) -> pd.DataFrame:
+    """A few examples of each label, so the table shows both kinds."""
+    chosen = [e for label in (1, 0) for e in [x for x in examples if x.label == label][:per_label]]
+    return pd.DataFrame({"sentence": [e.text for e in chosen], "label": [LABELS[e.label] for e in chosen]})
+
+
 left, right = st.columns(2)
-left.dataframe(pd.DataFrame({"training sentence": [e.text for e in train[:6]], "label": [LABELS[e.label] for e in train[:6]]}),
-               hide_index=True, width="stretch")
-right.dataframe(pd.DataFrame({"shifted test sentence": [e.text for e in shifted[:6]], "label": [LABELS[e.label] for e in shifted[:6]]}),
-                hide_index=True, width="stretch")
+left.markdown("**Training sentences**")
+left.dataframe(sample(train), hide_index=True, width="stretch")
+right.markdown("**Shifted test sentences**")
+right.dataframe(sample(shifted), hide_index=True, width="stretch")
 
 with st.expander("The four steps of one training step", expanded=True):
     st.markdown(
@@ -37,7 +45,8 @@ with st.expander("The four steps of one training step", expanded=True):
         f"One **epoch** = these four steps over all {len(train)} training sentences, in batches of 16."
     )
 
-watch_options = {e.text: e for e in shifted[:12]}
+# Sentences with "not" in a slot the feed-forward network never trained: where the two networks part ways.
+watch_options = {e.text: e for e in shifted if "not" in e.words}
 watched_text = st.selectbox("Sentence to watch while training (from the shifted test)", list(watch_options), key="watch")
 watched = watch_options[watched_text]
 epochs = st.slider("Epochs", 5, 40, 15, key="epochs", bind="query-params")
