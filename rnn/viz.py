@@ -175,9 +175,10 @@ def path_chart(points: np.ndarray, tokens: list[str], variance: np.ndarray) -> g
                                marker=dict(size=11, color=np.arange(len(tokens)), colorscale="Blues", cmin=-2,
                                            line=dict(width=1, color="#1B1F24")),
                                line=dict(color=MUTED, width=1.5), hovertemplate="%{text}<extra></extra>"))
-    for i in range(1, len(tokens)):
-        fig.add_annotation(x=points[i, 0], y=points[i, 1], ax=points[i - 1, 0], ay=points[i - 1, 1], xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2, arrowcolor=MUTED, text="")
+    fig.update_layout(annotations=[
+        dict(x=points[i, 0], y=points[i, 1], ax=points[i - 1, 0], ay=points[i - 1, 1], xref="x", yref="y", axref="x",
+             ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2, arrowcolor=MUTED, text="")
+        for i in range(1, len(tokens))])
     fig.update_xaxes(title=f"direction 1 ({variance[0]:.0%} of the movement)", zeroline=False)
     fig.update_yaxes(title=f"direction 2 ({variance[1]:.0%})", zeroline=False)
     return _layout(fig, "", 420)
@@ -186,25 +187,28 @@ def path_chart(points: np.ndarray, tokens: list[str], variance: np.ndarray) -> g
 def unrolled_diagram(tokens: list[str], cell_label: str, max_steps: int = 6) -> go.Figure:
     """The same cell drawn at every time step: word in below, hidden state passed right, one set of weights."""
     shown = _words(tokens[:max_steps])
-    fig = go.Figure()
+    # Shapes and annotations go in as one list each: add_annotation per item re-copies the layout every time.
+    shapes, notes = [], []
+
+    def arrow(x, y, ax, ay, colour="#1B1F24", width=1):
+        notes.append(dict(x=x, y=y, ax=ax, ay=ay, xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
+                          arrowhead=2, arrowcolor=colour, arrowwidth=width))
+
     for i, word in enumerate(shown):
         x = i * 2.0
-        fig.add_shape(type="rect", x0=x - 0.6, x1=x + 0.6, y0=-0.45, y1=0.45, line=dict(color=ACCENT, width=2),
-                      fillcolor="#E3F0FA")
-        fig.add_annotation(x=x, y=0, text=cell_label, showarrow=False, font=dict(size=13))
-        fig.add_annotation(x=x, y=-1.25, text=f"“{word}”", showarrow=False, font=dict(size=14))
-        fig.add_annotation(x=x, y=-0.48, ax=x, ay=-1.05, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=2, arrowcolor="#1B1F24")
-        fig.add_annotation(x=x, y=1.1, text=f"h{i + 1}", showarrow=False, font=dict(size=14))
-        fig.add_annotation(x=x, y=0.95, ax=x, ay=0.48, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=2, arrowcolor="#1B1F24")
-        start = x - 1.4 if i == 0 else x - 1.4
-        fig.add_annotation(x=x - 0.62, y=0, ax=start, ay=0, xref="x", yref="y", axref="x", ayref="y", text="",
-                           showarrow=True, arrowhead=2, arrowcolor=SECOND, arrowwidth=2)
-        fig.add_annotation(x=x - 1.0, y=0.18, text="h0 = 0" if i == 0 else f"h{i}", showarrow=False,
-                           font=dict(size=12, color=SECOND))
+        shapes.append(dict(type="rect", x0=x - 0.6, x1=x + 0.6, y0=-0.45, y1=0.45, line=dict(color=ACCENT, width=2),
+                           fillcolor="#E3F0FA"))
+        notes += [dict(x=x, y=0, text=cell_label, showarrow=False, font=dict(size=13)),
+                  dict(x=x, y=-1.25, text=f"“{word}”", showarrow=False, font=dict(size=14)),
+                  dict(x=x, y=1.1, text=f"h{i + 1}", showarrow=False, font=dict(size=14)),
+                  dict(x=x - 1.0, y=0.18, text="h0 = 0" if i == 0 else f"h{i}", showarrow=False,
+                       font=dict(size=12, color=SECOND))]
+        arrow(x, -0.48, x, -1.05)  # the word goes in
+        arrow(x, 0.95, x, 0.48)  # the new memory comes out
+        arrow(x - 0.62, 0, x - 1.4, 0, SECOND, 2)  # the memory so far comes in from the left
     if len(tokens) > max_steps:
-        fig.add_annotation(x=len(shown) * 2.0 - 0.8, y=0, text=f"… {len(tokens) - max_steps} more", showarrow=False)
+        notes.append(dict(x=len(shown) * 2.0 - 0.8, y=0, text=f"… {len(tokens) - max_steps} more", showarrow=False))
+    fig = go.Figure(layout=dict(shapes=shapes, annotations=notes))
     fig.update_xaxes(visible=False, range=[-1.6, len(shown) * 2.0 - 0.2])
     fig.update_yaxes(visible=False, range=[-1.6, 1.4])
     return _layout(fig, "", 260)
