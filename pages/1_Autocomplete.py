@@ -82,7 +82,7 @@ def autocompleter() -> None:
                "`.` or `?` mean it thinks the sentence could end here.")
 
     with st.expander("✍️ Let it write", expanded=False):
-        temperature = st.slider("Temperature", 0.1, 1.5, 0.8, 0.1, key="temperature",
+        temperature = st.slider("Temperature", 0.1, 1.5, 0.8, 0.1, key="temperature", bind="query-params",
                                 help="Low: always pick the likeliest word (safe, repetitive). "
                                      "High: take more chances (surprising, sometimes nonsense).")
         # it writes after the typed words, finishing a half-typed word first

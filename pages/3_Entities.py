@@ -58,6 +58,7 @@ if model is None:
 ui.example_picker("Try an example", EXAMPLES, key="example")
 kinds = st.pills(
     "Show", list(entities.ENTITY_TYPES), selection_mode="multi", default=list(entities.ENTITY_TYPES), key="kinds",
+    bind="query-params",
     format_func=lambda k: f"{k} · {entities.LABEL_NAMES[k]}",
     help="Filter the highlighted entities by type.",
 )

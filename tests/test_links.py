@@ -1,0 +1,27 @@
+"""Links restore a page's options, and hostile query values fall back to defaults without an error."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.serve import ROOT
+
+HOSTILE = ["<script>alert(1)</script>", "-1", "1e309", "", "ñ" * 3000, "[]", "None"]
+
+
+def run(page: str, params: dict) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
+    app.query_params.update(params)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_translate_beam_width_comes_from_the_link():
+    assert run("2_Translate.py", {"beam": "2", "text": "I like tea."}).slider(key="beam").value == 2
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("page,key", [("1_Autocomplete.py", "temperature"), ("2_Translate.py", "beam"),
+                                      ("3_Entities.py", "kinds"), ("4_Review_Stars.py", "text"),
+                                      ("5_Hidden_State.py", "step"), ("6_Watch_It_Learn.py", "epochs")])
+def test_hostile_query_values_fall_back(page, key, value):
+    run(page, {key: value})
