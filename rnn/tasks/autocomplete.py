@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import functools
 import math
 import random
 import time
@@ -120,6 +121,17 @@ class AutocompleteModel:
 
     def recurrent_layers(self) -> dict[str, torch.nn.Module]:
         return {"lstm": self.net.lstm}
+
+    @functools.lru_cache(maxsize=256)
+    def read_context(self, ids: tuple[int, ...]) -> tuple[torch.Tensor, tuple, tuple[dict[str, float], ...]]:
+        """Top-layer outputs after <bos> and each context word, the LSTM state, and the trace's per-word readout.
+
+        Cached per context: while a student types inside a word only the half-typed word changes, and thirty
+        students opening the same link share the work. The model is read-only, so the cache is safe to share.
+        """
+        with torch.inference_mode():
+            feats, state = self.net.features(torch.tensor([[self.vocab.bos_id, *ids]]))
+            return feats[0], state, tuple(_readout(self, feats[0, 1:]))
 
     def sentence_log_probs(self, ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """(log-probs [len(ids)+1, V] before each word and at the end, hidden [len(ids), H] after each word)."""
@@ -237,6 +249,13 @@ def beam_continuation(model: AutocompleteModel, out: torch.Tensor, state, here: 
     return model.vocab.decode(best[1])
 
 
+def _readout(model: AutocompleteModel, feats: torch.Tensor) -> list[dict[str, float]]:
+    """The five most likely next words after each row of features, for the trace."""
+    top_lp, top_ids = model.net.top_words(feats, 5)
+    return [{model.vocab.itos[int(i)]: round(float(lp.exp()), 5) for lp, i in zip(top_lp[t], top_ids[t])}
+            for t in range(len(feats))]
+
+
 def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     """Suggestions for text as typed so far: next words, completions of the half-typed word, a continuation."""
     text = text if isinstance(text, str) else ""
@@ -246,21 +265,22 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
         words = [t.text for t in all_tokens]
         ids = model.vocab.encode(words)
         n = len(context)
-        # read the context, then (for the trace) the half-typed word; the beam starts from the state after the context
-        feats, state = model.net.features(torch.tensor([[model.vocab.bos_id, *ids[:n]]]))
-        feats = feats[0]
+        # read the context (cached: typing inside a word does not change it), then, for the trace, the half-typed word;
+        # the beam starts from the state after the context
+        feats, state, readout = model.read_context(tuple(ids[:n]))
+        readout = list(readout)
         if len(ids) > n:
-            feats = torch.cat([feats, model.net.features(torch.tensor([ids[n:]]), state)[0][0]])
+            tail = model.net.features(torch.tensor([ids[n:]]), state)[0][0]
+            feats = torch.cat([feats, tail])
+            readout += _readout(model, tail)
         hidden = feats[1:]
-        top_lp, top_ids = model.net.top_words(hidden, 5) if len(ids) else (torch.zeros(0, 5), torch.zeros(0, 5))
-        readout = [{model.vocab.itos[int(i)]: round(float(lp.exp()), 5) for lp, i in zip(top_lp[t], top_ids[t])}
-                   for t in range(len(ids))]
         here_lp = model.net.log_probs(feats[n][None])[0]
         here = here_lp.exp().numpy()
         next_ids = [i for i in np.argsort(-here)[: k + 3] if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
         completions = _top(here, model.index.suggest(here, prefix, SUGGESTIONS), model.vocab) if prefix else {}
         continuation = beam_continuation(model, feats[n], state, here_lp, prefix)
-        trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy(), readout=readout,
+        # a copy: the context's part of it lives in the shared cache
+        trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy().copy(), readout=readout,
                       readout_title="the most likely next word")
     notes = []
     if prefix and not completions:
