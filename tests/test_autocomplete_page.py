@@ -1,26 +1,15 @@
 """The Autocomplete page under AppTest, with the shipped model: typing, completing a word, accepting, letting it write."""
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnn.checkpoint import bundle_dir
+from tests.apptest import needs_bundle
+from tests.apptest import run_page as run_apptest_page
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "1_Autocomplete.py")
-
-pytestmark = pytest.mark.skipif(
-    not (bundle_dir("autocomplete") / "model.pt").is_file(),
-    reason="assets/autocomplete/model.pt is missing: train it with `python -m rnn.train autocomplete`",
-)
+pytestmark = needs_bundle("autocomplete")
 
 
 def run_page(query_text: str | None = None) -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    if query_text is not None:
-        app.query_params["text"] = query_text
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return run_apptest_page("1_Autocomplete.py", query_text)
 
 
 def grey_box(app: AppTest) -> str:

@@ -1,26 +1,15 @@
 """The Entities page under AppTest, with the shipped model: it tags the default, a typed sentence and hostile text."""
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnn.checkpoint import bundle_dir
+from tests.apptest import needs_bundle
+from tests.apptest import run_page as run_apptest_page
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "3_Entities.py")
-
-pytestmark = pytest.mark.skipif(
-    not (bundle_dir("entities") / "model.pt").is_file(),
-    reason="assets/entities/model.pt is missing: train it with `python -m rnn.train entities`",
-)
+pytestmark = needs_bundle("entities")
 
 
 def run_page(query_text: str | None = None) -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=60)
-    if query_text is not None:
-        app.query_params["text"] = query_text
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return run_apptest_page("3_Entities.py", query_text)
 
 
 def highlighted(app: AppTest) -> str:

@@ -2,17 +2,13 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.serve import ROOT
+from tests.apptest import run_page
 
 HOSTILE = ["<script>alert(1)</script>", "-1", "1e309", "", "ñ" * 3000, "[]", "None"]
 
 
 def run(page: str, params: dict) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
-    app.query_params.update(params)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return run_page(page, **params)
 
 
 def test_translate_beam_width_comes_from_the_link():
