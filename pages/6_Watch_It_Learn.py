@@ -1,6 +1,5 @@
 """Watch it learn: a tiny RNN and the video's feed-forward network trained live, side by side."""
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from rnn import ui, viz

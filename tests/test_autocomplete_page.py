@@ -1,5 +1,4 @@
 """The Autocomplete page under AppTest, with the shipped model: typing, completing a word, accepting, letting it write."""
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import needs_bundle

@@ -1,5 +1,4 @@
 """The Entities page under AppTest, with the shipped model: it tags the default, a typed sentence and hostile text."""
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import needs_bundle

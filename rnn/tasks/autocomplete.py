@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import torch
 
-from rnn.checkpoint import RETRAIN_COMMANDS, Bundle, bundle_dir, load_bundle, save_bundle
+from rnn.checkpoint import Bundle, bundle_dir, load_bundle, save_bundle
 from rnn.data.sentences import PTB, TATOEBA, read_lines, read_ptb, tatoeba_split
 from rnn.nets.lm import LMConfig, LSTMLanguageModel, State
 from rnn.text import MAX_TOKENS, SPECIALS, Token, Vocab, tokenize
