@@ -80,7 +80,7 @@ LESSON = [
      "Write down the three words you would suggest after “I would like to”. Then compare with the model's."),
     ("Translate", "pages/2_Translate.py", {"text": "I am going to the station tomorrow."},
      "Why must the encoder read the whole sentence before the decoder writes its first French word? Guess which English "
-     "word the decoder looks at while it writes “gare”."),
+     "word the decoder looks at while it writes the French for “station”, then check the attention map."),
     ("Entities", "pages/3_Entities.py", {"text": "Dhaval loves baby yoda"},
      "The video's example. Will the network find both names? Which one is harder, and why?"),
     ("Training", WATCH_IT_LEARN_PAGE, {},
