@@ -65,13 +65,19 @@ beam = st.slider("Beam width", 1, 8, 5, key="beam", bind="query-params",
                       "likely next word.")
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def translated(text: str, beam_width: int) -> translate.TranslateResult:
+    """Shared by every session: thirty students opening the same link pay for one beam search, not thirty."""
+    return translate.predict(model, text, beam=beam_width)
+
+
 @st.fragment
 def translator() -> None:
     text = ui.guard_text(ui.text_box("English sentence", DEFAULT, live=True,
                                      help="The translation updates as you type."))
     if text is None:
         return
-    result = translate.predict(model, text, beam=beam)
+    result = translated(text, beam)
     trace = result.trace
     if not result.source:
         st.info(result.notes[0] if result.notes else "There is no English word to translate.")
