@@ -218,3 +218,17 @@ def test_ptb_cli_trains_and_evaluates_on_tiny_files(tmp_path, capsys):
     assert ac.evaluate_ptb_cli([str(tmp_path / "ptb.valid.txt"), "--bundle", str(out)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) == {"perplexity"} and result["perplexity"] > 1
+
+
+def test_cached_context_gives_the_same_answer_as_a_fresh_reading(model):
+    text = "the cat sat o"
+    ac.AutocompleteModel.read_context.cache_clear()
+    fresh = ac.predict(model, text)
+    for i in range(1, len(text)):  # type it letter by letter: the context cache is warm now
+        ac.predict(model, text[:i])
+    warm = ac.predict(model, text)
+    assert warm.next_words == fresh.next_words and warm.completions == fresh.completions
+    assert warm.continuation == fresh.continuation
+    np.testing.assert_allclose(warm.trace.hidden, fresh.trace.hidden, atol=1e-6)
+    warm.trace.hidden[:] = 0  # a caller changing its trace must not reach the shared cache
+    np.testing.assert_allclose(ac.predict(model, text).trace.hidden, fresh.trace.hidden, atol=1e-6)
