@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnn import ui, viz
 from rnn.live_training import LABELS, MAX_SLOTS, fresh_networks, negation_data, positive_probability, train_live, vocabulary
+from rnn.training import count_parameters
 
 ui.setup_page(
     "Watch it learn", "🏋️",
@@ -63,18 +64,18 @@ if st.button("▶ Train both networks", type="primary"):
             chart_slot.plotly_chart(viz.live_loss_chart(history), width="stretch", key=f"loss_{name}_{row['epoch']}",
                                     alt="Training loss per epoch for both networks.")
         train_live(net, train, shifted, vocab, epochs=epochs, on_epoch=report)
-    st.session_state["live_history"] = (history, watched.text, watched.label)
+    parameters = {name: count_parameters(net) for name, net in networks.items()}
+    st.session_state["live_history"] = (history, parameters, watched.text, watched.label)
     status.success("Done. Both networks were trained on exactly the same sentences.")
 
 if "live_history" in st.session_state:
-    history, text, label = st.session_state["live_history"]
+    history, parameters, text, label = st.session_state["live_history"]
     st.subheader("What they learned")
     st.plotly_chart(viz.live_loss_chart(history), width="stretch", alt="Training loss per epoch for both networks.")
-    final = {name: rows[-1] for name, rows in history.items()}
     st.dataframe(pd.DataFrame({
-        name: {"training accuracy": f"{row['train_accuracy']:.0%}", "shifted test accuracy": f"{row['shifted_accuracy']:.0%}",
-               "parameters": f"{params:,}"}
-        for (name, row), params in zip(final.items(), [sum(p.numel() for p in n.parameters()) for n in fresh_networks(vocab).values()])
+        name: {"training accuracy": f"{rows[-1]['train_accuracy']:.0%}",
+               "shifted test accuracy": f"{rows[-1]['shifted_accuracy']:.0%}", "parameters": f"{parameters[name]:,}"}
+        for name, rows in history.items()
     }).T, width="stretch")
     st.markdown(f"**“{text}”** (truly *{LABELS[label]}*): the probability of *positive* after each epoch.")
     st.plotly_chart(viz.live_watch_chart(history), width="stretch",

@@ -65,4 +65,7 @@ def test_page_trains_when_asked():
     app.button[0].click().run()
     assert not app.exception
     assert app.success and "Both networks" in app.success[0].value
-    assert "shifted test accuracy" in app.dataframe[-1].value.columns
+    table = app.dataframe[-1].value
+    assert "shifted test accuracy" in table.columns
+    expected = {name: f"{sum(p.numel() for p in net.parameters()):,}" for name, net in fresh_networks(vocabulary()).items()}
+    assert table["parameters"].to_dict() == expected
