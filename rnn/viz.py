@@ -98,63 +98,64 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
     With step=None the figure has one frame per token and plays in the browser (play, pause, slider);
     with a step it is the still picture of that step (the keyboard-operable, motion-free view).
     """
-    from plotly.subplots import make_subplots
-
     tokens, n = _words(trace.tokens), len(trace.tokens)
     has_readout = bool(trace.readout)
-    fig = make_subplots(rows=2, cols=2 if has_readout else 1, row_heights=[0.22, 0.78],
-                        column_widths=[0.68, 0.32] if has_readout else [1.0],
-                        specs=[[{"colspan": 2 if has_readout else 1}, *([None] if has_readout else [])],
-                               [{}, *([{}] if has_readout else [])]],
-                        vertical_spacing=0.08, horizontal_spacing=0.1,
-                        subplot_titles=("", f"memory: {trace.hidden.shape[1]} hidden units", *(["answer here"] if has_readout else [])))
     limit = float(np.nanmax(np.abs(trace.hidden))) if trace.hidden.size else 1.0
     # The sentence wraps onto rows of a few words, so it stays readable on a phone too.
     per_row = 5
     xs, ys = [i % per_row for i in range(n)], [-(i // per_row) for i in range(n)]
+    units = _unit_grid(np.arange(trace.hidden.shape[1]), columns).tolist()
 
-    def traces_at(t: int) -> list[go.BaseTraceType]:
-        shown = [go.Scatter(x=xs, y=ys, mode="text", text=[f"<b>{w}</b>" if i == t else w for i, w in enumerate(tokens)],
-                            textfont=dict(size=15, color=_sentence_colours(n, t)), hoverinfo="skip", showlegend=False),
-                 go.Heatmap(z=_unit_grid(trace.hidden[t], columns), colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit,
-                            showscale=False,
-                            hovertemplate="unit %{customdata}: %{z:.2f}<extra></extra>",
-                            customdata=_unit_grid(np.arange(trace.hidden.shape[1]), columns), xgap=1, ygap=1)]
+    # Built as one plain dict and validated once: plotly's make_subplots and its per-call updates took most of a
+    # Hidden State rerun (about 50 ms for a sentence). Layout: the sentence on top across the width; below it the
+    # memory grid (left) and the readout bars (right).
+    def traces_at(t: int) -> list[dict]:
+        shown = [dict(type="scatter", x=xs, y=ys, mode="text", text=[f"<b>{w}</b>" if i == t else w for i, w in enumerate(tokens)],
+                      textfont=dict(size=15, color=_sentence_colours(n, t)), hoverinfo="skip", showlegend=False,
+                      xaxis="x", yaxis="y"),
+                 dict(type="heatmap", z=_unit_grid(trace.hidden[t], columns).tolist(), colorscale=DIVERGING, zmid=0,
+                      zmin=-limit, zmax=limit, showscale=False, hovertemplate="unit %{customdata}: %{z:.2f}<extra></extra>",
+                      customdata=units, xgap=1, ygap=1, xaxis="x2", yaxis="y2")]
         if has_readout:
             labels = list(trace.readout[t])
-            shown.append(go.Bar(x=[trace.readout[t][k] for k in labels], y=labels, orientation="h", marker_color=ACCENT,
-                                text=[f"{trace.readout[t][k]:.0%}" for k in labels], textposition="outside",
-                                cliponaxis=False, showlegend=False, hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
+            shown.append(dict(type="bar", x=[trace.readout[t][k] for k in labels], y=labels, orientation="h",
+                              marker=dict(color=ACCENT), text=[f"{trace.readout[t][k]:.0%}" for k in labels],
+                              textposition="outside", cliponaxis=False, showlegend=False,
+                              hovertemplate="%{y}: %{x:.1%}<extra></extra>", xaxis="x3", yaxis="y3"))
         return shown
 
-    first = step if step is not None else 0
-    cells = [(1, 1), (2, 1)] + ([(2, 2)] if has_readout else [])
-    for tr, (r, c) in zip(traces_at(first), cells):
-        fig.add_trace(tr, row=r, col=c)
-    fig.update_xaxes(visible=False, row=1, col=1, range=[-0.6, per_row - 0.4])
-    fig.update_yaxes(visible=False, row=1, col=1, range=[min(ys, default=0) - 0.6, 0.6])
-    fig.update_xaxes(visible=False, row=2, col=1)
-    fig.update_yaxes(visible=False, autorange="reversed", row=2, col=1)
+    grid_right = 0.612 if has_readout else 1.0
+    layout = dict(
+        xaxis=dict(domain=[0, 1], anchor="y", visible=False, range=[-0.6, per_row - 0.4]),
+        yaxis=dict(domain=[0.7976, 1], anchor="x", visible=False, range=[min(ys, default=0) - 0.6, 0.6]),
+        xaxis2=dict(domain=[0, grid_right], anchor="y2", visible=False),
+        yaxis2=dict(domain=[0, 0.7176], anchor="x2", visible=False, autorange="reversed"),
+        annotations=[dict(text=f"memory: {trace.hidden.shape[1]} hidden units", x=grid_right / 2, y=0.7176,
+                          xref="paper", yref="paper", xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16))],
+        height=470 + 28 * -min(ys, default=0),
+    )
     if has_readout:
-        fig.update_xaxes(range=[0, 1.2], tickformat=".0%", row=2, col=2)
-        fig.update_yaxes(autorange="reversed", type="category", row=2, col=2)
-    height = 470 + 28 * -min(ys, default=0)
+        layout["xaxis3"] = dict(domain=[0.712, 1], anchor="y3", range=[0, 1.2], tickformat=".0%")
+        layout["yaxis3"] = dict(domain=[0, 0.7176], anchor="x3", autorange="reversed", type="category")
+        layout["annotations"].append(dict(text="answer here", x=0.856, y=0.7176, xref="paper", yref="paper",
+                                          xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
+    frames = []
     if step is None and n > 1:
-        fig.frames = [go.Frame(data=traces_at(t), name=str(t), traces=list(range(len(cells)))) for t in range(n)]
+        frames = [dict(data=traces_at(t), name=str(t), traces=[0, 1, 2][: 3 if has_readout else 2]) for t in range(n)]
         slider_steps = [dict(method="animate", label=f"{t + 1}. {w}"[:14],
                              args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))])
                         for t, w in enumerate(tokens)]
-        fig.update_layout(
-            updatemenus=[dict(type="buttons", direction="left", x=0, y=-0.04, xanchor="left", yanchor="top", showactive=False,
-                              buttons=[dict(label="▶ Play", method="animate",
-                                            args=[None, dict(frame=dict(duration=900, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
-                                       dict(label="⏸ Pause", method="animate",
-                                            args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-            sliders=[dict(active=0, steps=slider_steps, x=0.26, len=0.74, y=-0.02, yanchor="top",
-                          currentvalue=dict(prefix="after word ", font=dict(size=14)), pad=dict(t=10))],
-        )
-        height += 70
-    return _layout(fig, "", height)
+        layout["updatemenus"] = [dict(type="buttons", direction="left", x=0, y=-0.04, xanchor="left", yanchor="top", showactive=False,
+                                      buttons=[dict(label="▶ Play", method="animate",
+                                                    args=[None, dict(frame=dict(duration=900, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
+                                               dict(label="⏸ Pause", method="animate",
+                                                    args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])]
+        layout["sliders"] = [dict(active=0, steps=slider_steps, x=0.26, len=0.74, y=-0.02, yanchor="top",
+                                  currentvalue=dict(prefix="after word ", font=dict(size=14)), pad=dict(t=10))]
+        layout["height"] += 70
+    layout.update(margin=dict(l=10, r=10, t=10, b=10), font=FONT, plot_bgcolor="white", paper_bgcolor="white",
+                  title=dict(text="", x=0, xanchor="left", font=dict(size=17)))
+    return go.Figure(dict(data=traces_at(step if step is not None else 0), layout=layout, frames=frames))
 
 
 def memory_chart(tokens_a: list[str], tokens_b: list[str], distance: np.ndarray) -> go.Figure:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import functools
 import math
 import random
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -110,28 +111,89 @@ def keystrokes(sentence: str, probs: np.ndarray, vocab: Vocab, index: PrefixInde
 
 # ---------------------------------------------------------------- the model the pages use
 
+class _LRU:
+    """A small least-recently-used map, safe to share between the threads Streamlit serves sessions from."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the LSTM made of the complete words typed so far (shared between keystrokes: never changed)."""
+    feats: torch.Tensor  # [n+1, hidden] top-layer outputs after <bos> and after each word
+    state: State  # the LSTM state after the last word
+    readout: tuple[dict[str, float], ...]  # the trace's five likeliest next words after each word
+    next_log_probs: torch.Tensor  # [V] the next-word log-distribution after the last word
+    next_probs: np.ndarray  # the same, as probabilities
+
+
 class AutocompleteModel:
-    """A loaded bundle: the LSTM language model, its vocabulary and the prefix index for completions."""
+    """A loaded bundle: the LSTM language model, its vocabulary and the prefix index for completions.
+
+    Two caches make a keystroke cheap. While a student types inside a word only the half-typed word changes, so the
+    reading of the context is reused; a new word extends the cached reading of the text before it by one LSTM step
+    (an exact continuation of the same computation). The grey continuation's beam search caches each step it takes
+    (see beam_continuation). Thirty students opening the same link share both. The model is read-only, so sharing
+    is safe.
+    """
 
     def __init__(self, bundle: Bundle):
         self.bundle = bundle
         self.net: LSTMLanguageModel = bundle.model
         self.vocab: Vocab = bundle.vocabs["words"]
         self.index = PrefixIndex(self.vocab)
+        self.contexts = _LRU(256)  # a long text's entry holds up to 200 x hidden floats
+        self.expansions = _LRU(4096)  # one beam-search step each: a state and a few next words
 
     def recurrent_layers(self) -> dict[str, torch.nn.Module]:
         return {"lstm": self.net.lstm}
 
-    @functools.lru_cache(maxsize=256)
-    def read_context(self, ids: tuple[int, ...]) -> tuple[torch.Tensor, tuple, tuple[dict[str, float], ...]]:
-        """Top-layer outputs after <bos> and each context word, the LSTM state, and the trace's per-word readout.
+    def clear_caches(self) -> None:
+        self.contexts.clear()
+        self.expansions.clear()
 
-        Cached per context: while a student types inside a word only the half-typed word changes, and thirty
-        students opening the same link share the work. The model is read-only, so the cache is safe to share.
-        """
+    def read_context(self, ids: tuple[int, ...]) -> Context:
+        """The LSTM's reading of <bos> and ids (cached; extends the cached reading of ids[:-1] when there is one)."""
+        known = self.contexts.get(ids)
+        if known is not None:
+            return known
+        parent = self.contexts.get(ids[:-1]) if ids else None
         with torch.inference_mode():
-            feats, state = self.net.features(torch.tensor([[self.vocab.bos_id, *ids]]))
-            return feats[0], state, tuple(_readout(self, feats[0, 1:]))
+            if parent is not None:
+                step, state = self.net.features(torch.tensor([[ids[-1]]]), parent.state)
+                feats, readout = torch.cat([parent.feats, step[0]]), parent.readout + tuple(_readout(self, step[0]))
+            else:
+                out, state = self.net.features(torch.tensor([[self.vocab.bos_id, *ids]]))
+                feats, readout = out[0], tuple(_readout(self, out[0, 1:]))
+            log_probs = self.net.log_probs(feats[-1][None])[0]
+        context = Context(feats, state, readout, log_probs, log_probs.exp().numpy())
+        self.contexts.put(ids, context)
+        return context
+
+    def continuation(self, ids: tuple[int, ...], prefix: str) -> list[str]:
+        """The grey continuation after the context ids whose first word starts with prefix (beam search)."""
+        first = self.index.suggest(self.read_context(ids).next_probs, prefix, SUGGESTIONS) if prefix else None
+        with torch.inference_mode():
+            return beam_continuation(self, ids, first)
 
     def sentence_log_probs(self, ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """(log-probs [len(ids)+1, V] before each word and at the end, hidden [len(ids), H] after each word)."""
@@ -200,50 +262,55 @@ def _top(probs: np.ndarray, ids: Iterable[int], vocab: Vocab) -> dict[str, float
     return {vocab.itos[i]: round(float(probs[i]), 5) for i in ids}
 
 
-def _after(model: AutocompleteModel, ids: Sequence[int]):
-    """The top-layer output and the LSTM state after reading <bos> and ids."""
-    feats, state = model.net.features(torch.tensor([[model.vocab.bos_id, *ids]]))
-    return feats[0, -1], state
-
-
-def beam_continuation(model: AutocompleteModel, out: torch.Tensor, state, here: torch.Tensor, prefix: str = "",
+def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Sequence[int] | None = None,
                       width: int = 3, max_words: int = 5) -> list[str]:
-    """The most probable few words after the context (the first one starting with prefix), by beam search.
+    """The most probable few words after the context ids, by beam search; the first word is one of first (the
+    completions of a half-typed word) when given, else any word.
 
-    out, state: the top-layer output and LSTM state after the context; here: the full next-word log-distribution
-    there. All beams advance in one batched LSTM step, and only their top words are computed (top_words). A beam's
-    score is its mean log-probability per word, so the search does not simply prefer the shortest continuation.
+    A beam's score is its mean log-probability per word, so the search does not simply prefer the shortest
+    continuation. Beams that need a new LSTM step advance together in one batched step, and only their top words
+    are computed (top_words). Each step is cached per (context, words so far): the next keystroke's search mostly
+    walks the same paths (typing "sp", then "spr", both start "spring ..."), and then costs no LSTM work.
     """
     banned = {model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id}
-    h, c = state
-    outs = out[None]  # [beams, hidden]
+    k = width + 1  # one spare for <unk> (<pad> and <bos> are never a next word in training, so never likely)
+    context = model.read_context(ids)
+    here = context.next_log_probs
+    start = list(first) if first is not None else torch.topk(here, k).indices.tolist()
+    # path (words after the context) -> (LSTM state after it, log-probs and ids of its k likeliest next words)
+    nodes: dict[tuple[int, ...], tuple[State, list[float], list[int]]] = {(): (context.state, here[start].tolist(), start)}
     beams: list[tuple[float, list[int]]] = [(0.0, [])]
     finished: list[tuple[float, list[int]]] = []
-    for step in range(max_words):
-        if step == 0:
-            first = model.index.suggest(here.exp().numpy(), prefix, width) if prefix else torch.topk(here, width + len(banned)).indices.tolist()
-            top_lp, top_ids = here[first][None], torch.tensor([first])
-        else:
-            top_lp, top_ids = model.net.top_words(outs, width + len(banned))
+    for _ in range(max_words):
+        paths = [tuple(words) for _, words in beams]
+        missing = []
+        for path in paths:
+            if path not in nodes:
+                nodes[path] = model.expansions.get((ids, path))
+                if nodes[path] is None:
+                    missing.append(path)
+        if missing:
+            h = torch.cat([nodes[path[:-1]][0][0] for path in missing], dim=1)
+            c = torch.cat([nodes[path[:-1]][0][1] for path in missing], dim=1)
+            feats, (h, c) = model.net.features(torch.tensor([[path[-1]] for path in missing]), (h, c))
+            top_lp, top_ids = model.net.top_words(feats[:, -1], k)
+            for j, path in enumerate(missing):
+                nodes[path] = ((h[:, j: j + 1].clone(), c[:, j: j + 1].clone()), top_lp[j].tolist(), top_ids[j].tolist())
+                model.expansions.put((ids, path), nodes[path])
         candidates = []
-        for b, (score, words) in enumerate(beams):
-            pairs = [(float(lp), int(i)) for lp, i in zip(top_lp[b], top_ids[b]) if int(i) not in banned][:width]
-            candidates += [(score + lp, words + [i], b) for lp, i in pairs]
+        for score, words in beams:
+            _, log_probs, word_ids = nodes[tuple(words)]
+            pairs = [(lp, i) for lp, i in zip(log_probs, word_ids) if i not in banned][:width]
+            candidates += [(score + lp, words + [i]) for lp, i in pairs]
         candidates.sort(key=lambda cand: -cand[0] / len(cand[1]))
-        live = []
-        for score, words, b in candidates[:width]:
+        beams = []
+        for score, words in candidates[:width]:
             if words[-1] == model.vocab.eos_id:
                 finished.append((score / len(words), words[:-1]))
             else:
-                live.append((score, words, b))
-        if not live:
-            beams = []
+                beams.append((score, words))
+        if not beams:
             break
-        parents = torch.tensor([b for _, _, b in live])
-        step_ids = torch.tensor([[words[-1]] for _, words, _ in live])
-        feats, (h, c) = model.net.features(step_ids, (h[:, parents].contiguous(), c[:, parents].contiguous()))
-        outs = feats[:, -1]
-        beams = [(score, words) for score, words, _ in live]
     finished += [(score / len(words), words) for score, words in beams]
     best = max(finished, key=lambda f: f[0]) if finished else (0.0, [])
     return model.vocab.decode(best[1])
@@ -259,29 +326,29 @@ def _readout(model: AutocompleteModel, feats: torch.Tensor) -> list[dict[str, fl
 def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     """Suggestions for text as typed so far: next words, completions of the half-typed word, a continuation."""
     text = text if isinstance(text, str) else ""
+    all_tokens = lm_tokens(text)
+    context, prefix, kept = _split_prefix(text)
+    words = [t.text for t in all_tokens]
+    ids = model.vocab.encode(words)
+    n = len(context)
+    # the context's reading is cached (typing inside a word does not change it); only the half-typed word, for the
+    # trace, is read here, from the state after the context
+    reading = model.read_context(tuple(ids[:n]))
+    feats, readout = reading.feats, list(reading.readout)
     with torch.inference_mode():
-        all_tokens = lm_tokens(text)
-        context, prefix, kept = _split_prefix(text)
-        words = [t.text for t in all_tokens]
-        ids = model.vocab.encode(words)
-        n = len(context)
-        # read the context (cached: typing inside a word does not change it), then, for the trace, the half-typed word;
-        # the beam starts from the state after the context
-        feats, state, readout = model.read_context(tuple(ids[:n]))
-        readout = list(readout)
         if len(ids) > n:
-            tail = model.net.features(torch.tensor([ids[n:]]), state)[0][0]
+            tail = model.net.features(torch.tensor([ids[n:]]), reading.state)[0][0]
             feats = torch.cat([feats, tail])
             readout += _readout(model, tail)
-        hidden = feats[1:]
-        here_lp = model.net.log_probs(feats[n][None])[0]
-        here = here_lp.exp().numpy()
-        next_ids = [i for i in np.argsort(-here)[: k + 3] if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
-        completions = _top(here, model.index.suggest(here, prefix, SUGGESTIONS), model.vocab) if prefix else {}
-        continuation = beam_continuation(model, feats[n], state, here_lp, prefix)
-        # a copy: the context's part of it lives in the shared cache
-        trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy().copy(), readout=readout,
-                      readout_title="the most likely next word")
+    here = reading.next_probs
+    likeliest = np.argpartition(-here, k + 3)[: k + 3]
+    likeliest = likeliest[np.argsort(-here[likeliest], kind="stable")]
+    next_ids = [i for i in likeliest if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
+    completions = _top(here, model.index.suggest(here, prefix, SUGGESTIONS), model.vocab) if prefix else {}
+    continuation = model.continuation(tuple(ids[:n]), prefix)
+    # a copy: the context's part of it lives in the shared cache
+    trace = Trace(tokens=words, known=model.vocab.known(words), hidden=feats[1:].numpy().copy(), readout=readout,
+                  readout_title="the most likely next word")
     notes = []
     if prefix and not completions:
         notes.append(f"No word the model knows starts with “{prefix}”.")
@@ -296,7 +363,8 @@ def generate(model: AutocompleteModel, text: str, temperature: float = 0.8, max_
     generator = torch.Generator().manual_seed(seed if seed is not None else random.randrange(2**31))
     with torch.inference_mode():
         ids = model.vocab.encode(t.text for t in lm_tokens(text if isinstance(text, str) else ""))
-        out, state = _after(model, ids)
+        reading = model.read_context(tuple(ids))
+        out, state = reading.feats[-1], reading.state
         written: list[int] = []
         for _ in range(max_words):
             logits = model.net.log_probs(out[None])[0] / temperature

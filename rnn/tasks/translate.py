@@ -286,6 +286,8 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--time-budget", type=float, default=45 * 60, help="seconds; training stops after the epoch that passes it")
     p.add_argument("--threads", type=int, default=1, help="torch threads (the training machine is shared)")
     p.add_argument("--beam", type=int, default=5)
+    p.add_argument("--lr-decay", type=float, default=1.0,
+                   help="multiply the learning rate by this after every curve row (an annealing tail for --resume runs)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue training the bundle in DIR (its vocabularies and sizes; the card's curve goes on)")
@@ -330,9 +332,8 @@ def train_cli(argv: list[str]) -> int:
         return {"valid_loss": total / max(count, 1), "bleu": metrics["bleu"], "chrf": metrics["chrf"]}
 
     def halve_on_plateau(optimizer, epoch, metrics, best=[-1.0]):
-        if metrics["bleu"] <= best[0]:
-            for group in optimizer.param_groups:
-                group["lr"] /= 2
+        for group in optimizer.param_groups:
+            group["lr"] *= args.lr_decay / (2 if metrics["bleu"] <= best[0] else 1)
         best[0] = max(best[0], metrics["bleu"])
 
     budget = args.time_budget - (time.monotonic() - started)
