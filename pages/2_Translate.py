@@ -46,13 +46,11 @@ def _labels(words: list[str]) -> list[str]:
 
 def _heatmap(z: np.ndarray, x: list[str], y: list[str], title: str, colorscale: str, hover: str,
              zmid: float | None = None) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale=colorscale, zmid=zmid, showscale=False,
-                               hovertemplate=hover + "<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(type="category", side="top", tickangle=-45)
-    fig.update_layout(title=dict(text=title, x=0, font=dict(size=16)), height=120 + 28 * len(y),
-                      margin=dict(l=10, r=10, t=110, b=10), font=viz.FONT, plot_bgcolor="white")
-    return fig
+    cells = dict(type="heatmap", z=z, x=x, y=y, colorscale=colorscale, zmid=zmid, showscale=False,
+                 hovertemplate=hover + "<extra></extra>")
+    return viz.figure([cells], title, 120 + 28 * len(y), margin=dict(l=10, r=10, t=110, b=10),
+                      yaxis=dict(autorange="reversed", type="category"),
+                      xaxis=dict(type="category", side="top", tickangle=-45))
 
 
 model = ui.load_model("translate", translate.load)

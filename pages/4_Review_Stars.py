@@ -44,18 +44,16 @@ def expected_stars(readout: list[dict[str, float]]) -> list[float]:
 
 def stars_path(tokens: list[str], values: list[float], final: float) -> go.Figure:
     """Expected stars after each word (forward direction), with the whole-review answer as a line."""
-    fig = go.Figure(go.Scatter(
-        x=list(range(1, len(tokens) + 1)), y=values, mode="lines+markers", line=dict(color=viz.ACCENT),
-        customdata=tokens, hovertemplate="after “%{customdata}”: %{y:.2f} stars<extra></extra>", name="if it ended here",
-    ))
-    fig.add_hline(y=final, line=dict(color=viz.SECOND, dash="dash"), annotation_text="whole review",
-                  annotation_position="top left")
-    fig.update_yaxes(range=[0.8, 5.2], title="expected stars", dtick=1)
-    fig.update_xaxes(title="word", tickmode="array", tickvals=list(range(1, len(tokens) + 1)),
-                     ticktext=tokens if len(tokens) <= 12 else None)  # longer: words on hover
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), showlegend=False, font=viz.FONT,
-                      plot_bgcolor="white", paper_bgcolor="white")
-    return fig
+    path = dict(type="scatter", x=list(range(1, len(tokens) + 1)), y=values, mode="lines+markers",
+                line=dict(color=viz.ACCENT), customdata=tokens, name="if it ended here",
+                hovertemplate="after “%{customdata}”: %{y:.2f} stars<extra></extra>")
+    whole = dict(type="line", xref="paper", x0=0, x1=1, y0=final, y1=final, line=dict(color=viz.SECOND, dash="dash"))
+    label = dict(text="whole review", xref="paper", x=0, y=final, xanchor="left", yanchor="bottom", showarrow=False)
+    return viz.figure([path], "", 320, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
+                      shapes=[whole], annotations=[label],
+                      yaxis=dict(range=[0.8, 5.2], title=dict(text="expected stars"), dtick=1),
+                      xaxis=dict(title=dict(text="word"), tickmode="array", tickvals=list(range(1, len(tokens) + 1)),
+                                 ticktext=tokens if len(tokens) <= 12 else None))  # longer: words on hover
 
 
 model = ui.load_model("stars", stars.load)

@@ -17,8 +17,14 @@ FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=15)
 DIVERGING = "RdBu"  # hidden units: negative red, positive blue, zero white
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(
+def figure(data: list[dict], title: str, height: int, frames: list[dict] | None = None, **layout) -> go.Figure:
+    """One figure in the app's look, built from plain dicts and validated once.
+
+    Plotly's graph objects re-validate on every update call (update_layout, update_xaxes, ...): built that way a
+    page's charts took most of its rerun. Traces are dicts with a "type"; layout keys are plotly's own and
+    override the look's defaults.
+    """
+    look = dict(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=17)),
         height=height,
         margin=dict(l=10, r=10, t=50 if title else 10, b=10),
@@ -26,21 +32,19 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
         plot_bgcolor="white",
         paper_bgcolor="white",
     )
-    return fig
+    return go.Figure(dict(data=data, layout={**look, **layout}, frames=frames or []))
 
 
 def prob_bars(probs: dict[str, float], title: str = "", highlight: str | None = None, height: int | None = None) -> go.Figure:
     """Horizontal bars, one per label in the given order (top to bottom), each labelled with its percentage."""
     labels, values = list(probs), [float(v) for v in probs.values()]
     colours = [ACCENT if (highlight is None or label == highlight) else MUTED for label in labels]
-    fig = go.Figure(go.Bar(
-        x=values, y=labels, orientation="h", marker_color=colours,
-        text=[f"{v:.0%}" for v in values], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:.1%}<extra></extra>",
-    ))
-    fig.update_xaxes(range=[0, max(1.0, max(values, default=0) * 1.15)], tickformat=".0%", showgrid=True, gridcolor="#eee")
-    fig.update_yaxes(autorange="reversed", type="category")
-    return _layout(fig, title, height or 60 + 34 * len(labels))
+    bars = dict(type="bar", x=values, y=labels, orientation="h", marker=dict(color=colours),
+                text=[f"{v:.0%}" for v in values], textposition="outside", cliponaxis=False,
+                hovertemplate="%{y}: %{x:.1%}<extra></extra>")
+    return figure([bars], title, height or 60 + 34 * len(labels),
+                   xaxis=dict(range=[0, max(1.0, max(values, default=0) * 1.15)], tickformat=".0%", showgrid=True, gridcolor="#eee"),
+                   yaxis=dict(autorange="reversed", type="category"))
 
 
 def readout_heatmap(trace: Trace, title: str | None = None) -> go.Figure:
@@ -48,28 +52,25 @@ def readout_heatmap(trace: Trace, title: str | None = None) -> go.Figure:
     labels = list(trace.readout[0]) if trace.readout else []
     z = np.array([[step.get(label, 0.0) for label in labels] for step in trace.readout]) if labels else np.zeros((0, 0))
     rows = [f"{i + 1}. {tok}" for i, tok in enumerate(_words(trace.tokens))]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=labels, y=rows, colorscale="Blues", zmin=0, zmax=1,
-        text=[[f"{v:.0%}" for v in row] for row in z], texttemplate="%{text}",
-        hovertemplate="after '%{y}': %{x} %{z:.1%}<extra></extra>", showscale=False,
-    ))
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(side="top", type="category")
-    return _layout(fig, title if title is not None else trace.readout_title, 80 + 30 * max(len(rows), 1))
+    cells = dict(type="heatmap", z=z, x=labels, y=rows, colorscale="Blues", zmin=0, zmax=1,
+                 text=[[f"{v:.0%}" for v in row] for row in z], texttemplate="%{text}",
+                 hovertemplate="after '%{y}': %{x} %{z:.1%}<extra></extra>", showscale=False)
+    return figure([cells], title if title is not None else trace.readout_title, 80 + 30 * max(len(rows), 1),
+                   yaxis=dict(autorange="reversed", type="category"), xaxis=dict(side="top", type="category"))
 
 
 def training_curve(curve: Sequence[dict], metric: str | None = None) -> go.Figure:
     """Training loss per epoch (left axis) and, if given, one validation metric (right axis)."""
     epochs = [row["epoch"] for row in curve]
-    fig = go.Figure(go.Scatter(x=epochs, y=[row.get("train_loss") for row in curve], name="training loss",
-                               mode="lines+markers", line=dict(color=ACCENT)))
+    lines = [dict(type="scatter", x=epochs, y=[row.get("train_loss") for row in curve], name="training loss",
+                  mode="lines+markers", line=dict(color=ACCENT))]
+    extra = {}
     if metric and any(metric in row for row in curve):
-        fig.add_trace(go.Scatter(x=epochs, y=[row.get(metric) for row in curve], name=f"validation {metric}",
-                                 mode="lines+markers", line=dict(color=SECOND, dash="dash"), yaxis="y2"))
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", title=metric, showgrid=False))
-    fig.update_layout(xaxis_title="epoch (one pass over the training data)", yaxis_title="loss",
-                      legend=dict(orientation="h", y=-0.3), hovermode="x unified")
-    return _layout(fig, "", 300)
+        lines.append(dict(type="scatter", x=epochs, y=[row.get(metric) for row in curve], name=f"validation {metric}",
+                          mode="lines+markers", line=dict(color=SECOND, dash="dash"), yaxis="y2"))
+        extra["yaxis2"] = dict(overlaying="y", side="right", title=dict(text=metric), showgrid=False)
+    return figure(lines, "", 300, xaxis=dict(title=dict(text="epoch (one pass over the training data)")),
+                   yaxis=dict(title=dict(text="loss")), legend=dict(orientation="h", y=-0.3), hovermode="x unified", **extra)
 
 
 # ---- the Hidden State page ---------------------------------------------------------------------------
@@ -153,42 +154,37 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
         layout["sliders"] = [dict(active=0, steps=slider_steps, x=0.26, len=0.74, y=-0.02, yanchor="top",
                                   currentvalue=dict(prefix="after word ", font=dict(size=14)), pad=dict(t=10))]
         layout["height"] += 70
-    layout.update(margin=dict(l=10, r=10, t=10, b=10), font=FONT, plot_bgcolor="white", paper_bgcolor="white",
-                  title=dict(text="", x=0, xanchor="left", font=dict(size=17)))
-    return go.Figure(dict(data=traces_at(step if step is not None else 0), layout=layout, frames=frames))
+    return figure(traces_at(step if step is not None else 0), "", layout.pop("height"), frames=frames, **layout)
 
 
 def memory_chart(tokens_a: list[str], tokens_b: list[str], distance: np.ndarray) -> go.Figure:
     """How far apart the two sentences' hidden states are after each word, in reading order."""
     steps = list(range(1, len(distance) + 1))
     labels = [f"{a} / {b}" if a != b else a for a, b in zip(_words(tokens_a), _words(tokens_b))]
-    fig = go.Figure(go.Scatter(x=steps, y=distance, mode="lines+markers+text", text=labels, textposition="top center",
-                               line=dict(color=ACCENT), hovertemplate="after word %{x} (%{text}): distance %{y:.2f}<extra></extra>"))
-    fig.update_xaxes(title="word position", dtick=1)
-    fig.update_yaxes(title="distance between the two memories", rangemode="tozero")
-    return _layout(fig, "", 340)
+    line = dict(type="scatter", x=steps, y=distance, mode="lines+markers+text", text=labels, textposition="top center",
+                line=dict(color=ACCENT), hovertemplate="after word %{x} (%{text}): distance %{y:.2f}<extra></extra>")
+    return figure([line], "", 340, xaxis=dict(title=dict(text="word position"), dtick=1),
+                   yaxis=dict(title=dict(text="distance between the two memories"), rangemode="tozero"))
 
 
 def path_chart(points: np.ndarray, tokens: list[str], variance: np.ndarray) -> go.Figure:
     """The hidden states as a path in 2-D (PCA), one labelled point per word, arrows in reading order."""
-    fig = go.Figure(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines+markers+text",
-                               text=[f"{i + 1}. {w}" for i, w in enumerate(_words(tokens))], textposition="top center",
-                               marker=dict(size=11, color=np.arange(len(tokens)), colorscale="Blues", cmin=-2,
-                                           line=dict(width=1, color="#1B1F24")),
-                               line=dict(color=MUTED, width=1.5), hovertemplate="%{text}<extra></extra>"))
-    fig.update_layout(annotations=[
-        dict(x=points[i, 0], y=points[i, 1], ax=points[i - 1, 0], ay=points[i - 1, 1], xref="x", yref="y", axref="x",
-             ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2, arrowcolor=MUTED, text="")
-        for i in range(1, len(tokens))])
-    fig.update_xaxes(title=f"direction 1 ({variance[0]:.0%} of the movement)", zeroline=False)
-    fig.update_yaxes(title=f"direction 2 ({variance[1]:.0%})", zeroline=False)
-    return _layout(fig, "", 420)
+    path = dict(type="scatter", x=points[:, 0], y=points[:, 1], mode="lines+markers+text",
+                text=[f"{i + 1}. {w}" for i, w in enumerate(_words(tokens))], textposition="top center",
+                marker=dict(size=11, color=np.arange(len(tokens)), colorscale="Blues", cmin=-2,
+                            line=dict(width=1, color="#1B1F24")),
+                line=dict(color=MUTED, width=1.5), hovertemplate="%{text}<extra></extra>")
+    arrows = [dict(x=points[i, 0], y=points[i, 1], ax=points[i - 1, 0], ay=points[i - 1, 1], xref="x", yref="y", axref="x",
+                   ayref="y", showarrow=True, arrowhead=3, arrowsize=1.2, arrowcolor=MUTED, text="")
+              for i in range(1, len(tokens))]
+    return figure([path], "", 420, annotations=arrows,
+                   xaxis=dict(title=dict(text=f"direction 1 ({variance[0]:.0%} of the movement)"), zeroline=False),
+                   yaxis=dict(title=dict(text=f"direction 2 ({variance[1]:.0%})"), zeroline=False))
 
 
 def unrolled_diagram(tokens: list[str], cell_label: str, max_steps: int = 6) -> go.Figure:
     """The same cell drawn at every time step: word in below, hidden state passed right, one set of weights."""
     shown = _words(tokens[:max_steps])
-    # Shapes and annotations go in as one list each: add_annotation per item re-copies the layout every time.
     shapes, notes = [], []
 
     def arrow(x, y, ax, ay, colour="#1B1F24", width=1):
@@ -209,30 +205,29 @@ def unrolled_diagram(tokens: list[str], cell_label: str, max_steps: int = 6) -> 
         arrow(x - 0.62, 0, x - 1.4, 0, SECOND, 2)  # the memory so far comes in from the left
     if len(tokens) > max_steps:
         notes.append(dict(x=len(shown) * 2.0 - 0.8, y=0, text=f"… {len(tokens) - max_steps} more", showarrow=False))
-    fig = go.Figure(layout=dict(shapes=shapes, annotations=notes))
-    fig.update_xaxes(visible=False, range=[-1.6, len(shown) * 2.0 - 0.2])
-    fig.update_yaxes(visible=False, range=[-1.6, 1.4])
-    return _layout(fig, "", 260)
+    return figure([], "", 260, shapes=shapes, annotations=notes,
+                   xaxis=dict(visible=False, range=[-1.6, len(shown) * 2.0 - 0.2]), yaxis=dict(visible=False, range=[-1.6, 1.4]))
 
 
 def one_hot_chart(layout, tokens_label: str = "") -> go.Figure:
     """The feed-forward input layer: max_len rows of vocab_size neurons; a dot for each 1, everything else 0."""
-    fig = go.Figure()
-    fig.add_shape(type="rect", x0=0, x1=layout.vocab_size, y0=-0.5, y1=layout.max_len - 0.5, line=dict(color=MUTED),
-                  fillcolor="#F4F5F7", layer="below")
+    box = dict(type="rect", x0=0, x1=layout.vocab_size, y0=-0.5, y1=layout.max_len - 0.5, line=dict(color=MUTED),
+               fillcolor="#F4F5F7", layer="below")
+    marks = []
     if layout.kept:
-        fig.add_trace(go.Scatter(x=layout.word_ids, y=layout.positions, mode="markers+text", text=_words(layout.kept),
-                                 textposition="middle right", marker=dict(size=10, color=ACCENT, symbol="square"),
-                                 hovertemplate="slot %{y}: “%{text}” switches on neuron %{x} of this slot<extra></extra>",
-                                 showlegend=False))
+        marks.append(dict(type="scatter", x=layout.word_ids, y=layout.positions, mode="markers+text", text=_words(layout.kept),
+                          textposition="middle right", marker=dict(size=10, color=ACCENT, symbol="square"),
+                          hovertemplate="slot %{y}: “%{text}” switches on neuron %{x} of this slot<extra></extra>",
+                          showlegend=False))
     if layout.padded:
         pads = list(range(len(layout.kept), layout.max_len))
-        fig.add_trace(go.Scatter(x=[layout.vocab_size * 0.5] * len(pads), y=pads, mode="text",
-                                 text=["(padding: all zeros)"] * len(pads), textfont=dict(color=MUTED), showlegend=False,
-                                 hoverinfo="skip"))
-    fig.update_xaxes(title=f"vocabulary id (0 … {layout.vocab_size - 1:,}): one neuron per word", range=[-layout.vocab_size * 0.01, layout.vocab_size * 1.12])
-    fig.update_yaxes(title="word slot", autorange="reversed", dtick=1, range=[layout.max_len - 0.5, -0.5])
-    return _layout(fig, tokens_label, 140 + 28 * layout.max_len)
+        marks.append(dict(type="scatter", x=[layout.vocab_size * 0.5] * len(pads), y=pads, mode="text",
+                          text=["(padding: all zeros)"] * len(pads), textfont=dict(color=MUTED), showlegend=False,
+                          hoverinfo="skip"))
+    return figure(marks, tokens_label, 140 + 28 * layout.max_len, shapes=[box],
+                   xaxis=dict(title=dict(text=f"vocabulary id (0 … {layout.vocab_size - 1:,}): one neuron per word"),
+                              range=[-layout.vocab_size * 0.01, layout.vocab_size * 1.12]),
+                   yaxis=dict(title=dict(text="word slot"), autorange="reversed", dtick=1, range=[layout.max_len - 0.5, -0.5]))
 
 
 # ---- Watch it learn ----------------------------------------------------------------------------------
@@ -240,28 +235,23 @@ def one_hot_chart(layout, tokens_label: str = "") -> go.Figure:
 _NETWORK_STYLE = [dict(color=ACCENT, dash="solid", symbol="circle"), dict(color=SECOND, dash="dash", symbol="square")]
 
 
+def _per_network_lines(history: dict[str, list[dict]], key: str) -> list[dict]:
+    return [dict(type="scatter", x=[r["epoch"] for r in rows], y=[r[key] for r in rows], name=name, mode="lines+markers",
+                 line=dict(color=style["color"], dash=style["dash"]), marker=dict(symbol=style["symbol"]))
+            for style, (name, rows) in zip(_NETWORK_STYLE, history.items())]
+
+
 def live_loss_chart(history: dict[str, list[dict]]) -> go.Figure:
     """Training loss per epoch, one line per network (solid and dashed, so colour is never the only cue)."""
-    fig = go.Figure()
-    for style, (name, rows) in zip(_NETWORK_STYLE, history.items()):
-        fig.add_trace(go.Scatter(x=[r["epoch"] for r in rows], y=[r["train_loss"] for r in rows], name=name,
-                                 mode="lines+markers", line=dict(color=style["color"], dash=style["dash"]),
-                                 marker=dict(symbol=style["symbol"])))
-    fig.update_xaxes(title="epoch", rangemode="tozero")
-    fig.update_yaxes(title="training loss", rangemode="tozero")
-    fig.update_layout(legend=dict(orientation="h", y=-0.3))
-    return _layout(fig, "", 320)
+    return figure(_per_network_lines(history, "train_loss"), "", 320, legend=dict(orientation="h", y=-0.3),
+                   xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
+                   yaxis=dict(title=dict(text="training loss"), rangemode="tozero"))
 
 
 def live_watch_chart(history: dict[str, list[dict]]) -> go.Figure:
     """Each network's P(positive) for the watched sentence, epoch by epoch."""
-    fig = go.Figure()
-    for style, (name, rows) in zip(_NETWORK_STYLE, history.items()):
-        fig.add_trace(go.Scatter(x=[r["epoch"] for r in rows], y=[r["watched_positive"] for r in rows], name=name,
-                                 mode="lines+markers", line=dict(color=style["color"], dash=style["dash"]),
-                                 marker=dict(symbol=style["symbol"])))
-    fig.add_hline(y=0.5, line=dict(color=MUTED, dash="dot"), annotation_text="undecided")
-    fig.update_xaxes(title="epoch")
-    fig.update_yaxes(title="P(positive)", range=[0, 1], tickformat=".0%")
-    fig.update_layout(legend=dict(orientation="h", y=-0.3))
-    return _layout(fig, "", 320)
+    undecided = dict(type="line", xref="paper", x0=0, x1=1, y0=0.5, y1=0.5, line=dict(color=MUTED, dash="dot"))
+    label = dict(text="undecided", xref="paper", x=1, y=0.5, xanchor="right", yanchor="bottom", showarrow=False)
+    return figure(_per_network_lines(history, "watched_positive"), "", 320, legend=dict(orientation="h", y=-0.3),
+                   shapes=[undecided], annotations=[label],
+                   xaxis=dict(title=dict(text="epoch")), yaxis=dict(title=dict(text="P(positive)"), range=[0, 1], tickformat=".0%"))
