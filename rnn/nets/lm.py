@@ -99,17 +99,18 @@ class LSTMLanguageModel(nn.Module):
             parts.append(head_lp[:, head + i: head + i + 1] + self._tail(x, i))
         return torch.cat(parts, dim=-1).reshape(*shape, -1)
 
-    def top_words(self, features: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def top_words(self, features: torch.Tensor, k: int, clusters: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """The exact k most probable next words for each row of features [N, hidden]: (log-probs, ids), [N, k].
 
         Faster than log_probs(): a tail word's probability is at most its cluster's, so a cluster whose
         probability is below the k-th best head word cannot hold a top-k word and is never computed.
+        clusters: look only at the head and this many tail clusters (the most frequent words); None: all words.
         """
         x = self.proj(self.drop(features))
         head_lp = self._head(x)
         head = self.bounds[0]
         best, ids = torch.topk(head_lp[:, :head], min(k, head), dim=-1)
-        for i in range(len(self.bounds) - 1):
+        for i in range(len(self.bounds) - 1 if clusters is None else min(clusters, len(self.bounds) - 1)):
             rows = (head_lp[:, head + i] > best[:, -1]).nonzero().squeeze(1)
             if rows.numel() == 0:
                 continue

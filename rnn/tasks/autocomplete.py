@@ -32,6 +32,7 @@ from rnn.trace import Trace
 
 TASK = "autocomplete"
 SUGGESTIONS = 3  # words shown at a time in the keystroke simulation (the issue's definition)
+CONTINUATION_WORDS = 5000  # the grey continuation's later words come from this many most frequent words
 # Tokens glued to the previous word when words are joined back into text.
 _NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", "n't", "'s", "'re", "'m", "'ll", "'ve", "'d", "%", ")"}
 
@@ -265,15 +266,19 @@ def _top(probs: np.ndarray, ids: Iterable[int], vocab: Vocab) -> dict[str, float
 def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Sequence[int] | None = None,
                       width: int = 3, max_words: int = 5) -> list[str]:
     """The most probable few words after the context ids, by beam search; the first word is one of first (the
-    completions of a half-typed word) when given, else any word.
+    completions of a half-typed word) when given, else any word; the words after it are among the most frequent
+    CONTINUATION_WORDS, as in Smart Compose (a rare word is seldom the right guess, and skipping the rarest
+    words' output layer halves each step's cost).
 
     A beam's score is its mean log-probability per word, so the search does not simply prefer the shortest
     continuation. Beams that need a new LSTM step advance together in one batched step, and only their top words
-    are computed (top_words). Each step is cached per (context, words so far): the next keystroke's search mostly
-    walks the same paths (typing "sp", then "spr", both start "spring ..."), and then costs no LSTM work.
+    are computed (top_words). Each step is cached by the words it has read (context and beam words together), so
+    the next keystroke's search mostly walks paths already taken: typing "sp" and then "spr" both start
+    "spring ...", and after "Paris" the search for "Paris " starts where the one for "Paris" went.
     """
     banned = {model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id}
     k = width + 1  # one spare for <unk> (<pad> and <bos> are never a next word in training, so never likely)
+    clusters = sum(1 for bound in model.net.bounds[1:] if bound <= CONTINUATION_WORDS)
     context = model.read_context(ids)
     here = context.next_log_probs
     start = list(first) if first is not None else torch.topk(here, k).indices.tolist()
@@ -286,17 +291,17 @@ def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Seq
         missing = []
         for path in paths:
             if path not in nodes:
-                nodes[path] = model.expansions.get((ids, path))
+                nodes[path] = model.expansions.get(ids + path)
                 if nodes[path] is None:
                     missing.append(path)
         if missing:
             h = torch.cat([nodes[path[:-1]][0][0] for path in missing], dim=1)
             c = torch.cat([nodes[path[:-1]][0][1] for path in missing], dim=1)
             feats, (h, c) = model.net.features(torch.tensor([[path[-1]] for path in missing]), (h, c))
-            top_lp, top_ids = model.net.top_words(feats[:, -1], k)
+            top_lp, top_ids = model.net.top_words(feats[:, -1], k, clusters)
             for j, path in enumerate(missing):
                 nodes[path] = ((h[:, j: j + 1].clone(), c[:, j: j + 1].clone()), top_lp[j].tolist(), top_ids[j].tolist())
-                model.expansions.put((ids, path), nodes[path])
+                model.expansions.put(ids + path, nodes[path])
         candidates = []
         for score, words in beams:
             _, log_probs, word_ids = nodes[tuple(words)]
