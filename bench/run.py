@@ -41,6 +41,7 @@ PAGES = {"Autocomplete": "1_Autocomplete.py", "Translate": "2_Translate.py", "En
 TYPED = ["Paris is lovely in the spring", "The dress was not good at all", "I would like to see you tomorrow"]
 RAMP_S = 30  # the 30 sessions join over this many seconds
 THINK_MS = 1500  # a student reads the answer before typing the next sentence
+SHOTS = ""  # --shots DIR: a screenshot of what each failed session showed
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -130,6 +131,7 @@ async def one_session(browser, url: str, seconds: float, number: int, sessions: 
     as a class does during a lesson; counts completed reruns, exception boxes, JS errors and timeouts."""
     context = await browser.new_context(viewport={"width": 1000, "height": 800})
     page = await context.new_page()
+    page.set_default_timeout(90_000)  # a student on a busy classroom server waits up to 90 s, for every step
     page.on("pageerror", lambda e: errors.append(f"session {number}: {e}"))
     page.on("dialog", lambda d: errors.append(f"session {number}: dialog {d.message}"))
     name = list(PAGES)[number % len(PAGES)]
@@ -153,6 +155,8 @@ async def one_session(browser, url: str, seconds: float, number: int, sessions: 
             await page.wait_for_timeout(THINK_MS)
     except Exception as exc:  # a timeout under load is an error a student would see
         errors.append(f"session {number} on {name}: {type(exc).__name__}: {str(exc)[:120]}")
+        if SHOTS:
+            await page.screenshot(path=str(Path(SHOTS) / f"failed_session_{number}_{name}.png"), timeout=30_000)
     finally:
         await context.close()
     return done
@@ -183,8 +187,8 @@ def server_measures(sessions: int, seconds: float, ramp_s: float) -> dict:
             all_models = rss_mb(process.pid)
         actions, errors = asyncio.run(load_test(url, sessions, seconds, ramp_s))
         after = rss_mb(process.pid)
-    for line in errors[:10]:
-        print("  error:", line)
+    for line in errors:
+        print("  error:", line.splitlines()[0])
     return {"cold_start_s": round(cold_start, 2), "rss_mb_all_models": all_models,
             f"rss_mb_{sessions}_sessions": after, f"errors_{sessions}_sessions": len(errors),
             f"reruns_{sessions}_sessions": actions}
@@ -194,7 +198,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats; 5 sessions for 15 s")
     parser.add_argument("--only", choices=["models", "pages", "server"], help="run one part of the benchmark")
+    parser.add_argument("--shots", default="", help="folder for screenshots of sessions that failed under load")
     args = parser.parse_args()
+    global SHOTS
+    SHOTS = args.shots
     repeats, sessions, seconds = (10, 5, 15) if args.quick else (50, 30, 60)
 
     result: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
