@@ -128,6 +128,10 @@ def test_top_words_is_the_exact_top_of_the_full_distribution():
     lp, ids = net.top_words(feats, 5)
     full_lp, full_ids = torch.topk(net.log_probs(feats), 5)
     assert torch.allclose(lp, full_lp, atol=1e-5) and torch.equal(ids, full_ids)
+    # limited to the head and the first tail cluster (the 100 most frequent words): the exact top among those
+    lp, ids = net.top_words(feats, 5, clusters=1)
+    frequent_lp, frequent_ids = torch.topk(net.log_probs(feats)[:, :100], 5)
+    assert torch.allclose(lp, frequent_lp, atol=1e-5) and torch.equal(ids, frequent_ids)
 
 
 def test_bundle_round_trip(bundle, model):
@@ -234,3 +238,9 @@ def test_cached_context_gives_the_same_answer_as_a_fresh_reading(model):
     np.testing.assert_allclose(warm.trace.hidden, fresh.trace.hidden, atol=1e-6)
     warm.trace.hidden[:] = 0  # a caller changing its trace must not reach the shared cache
     np.testing.assert_allclose(ac.predict(model, text).trace.hidden, fresh.trace.hidden, atol=1e-6)
+    # past a word boundary the beam search walks steps cached by the search before it
+    model.clear_caches()
+    fresh_next_word = ac.predict(model, "the cat sat ").continuation
+    model.clear_caches()
+    ac.predict(model, "the cat sat")
+    assert ac.predict(model, "the cat sat ").continuation == fresh_next_word
