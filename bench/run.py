@@ -19,9 +19,11 @@ import argparse
 import asyncio
 import importlib
 import json
+import os
 import platform
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -118,6 +120,29 @@ def rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def browser_pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _is_chromium(p)]
+
+
+def _is_chromium(proc: Path) -> bool:
+    try:
+        return "chromium" in (proc / "cmdline").read_bytes().split(b"\0")[0].decode(errors="ignore")
+    except OSError:
+        return False
+
+
 def children(pid: int) -> list[int]:
     try:
         direct = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -185,13 +210,46 @@ def server_measures(sessions: int, seconds: float, ramp_s: float) -> dict:
                 page.goto(f"{url}/{name}")
                 wait_for_app(page)
             all_models = rss_mb(process.pid)
+        server_before, load_started = cpu_seconds([process.pid]), time.perf_counter()
+        browsers = BrowserCpu()
+        browsers.start()
         actions, errors = asyncio.run(load_test(url, sessions, seconds, ramp_s))
+        browsers.stop()
+        load_seconds = time.perf_counter() - load_started
+        server_cpu = cpu_seconds([process.pid]) - server_before
         after = rss_mb(process.pid)
     for line in errors:
         print("  error:", line.splitlines()[0])
     return {"cold_start_s": round(cold_start, 2), "rss_mb_all_models": all_models,
             f"rss_mb_{sessions}_sessions": after, f"errors_{sessions}_sessions": len(errors),
-            f"reruns_{sessions}_sessions": actions}
+            f"reruns_{sessions}_sessions": actions,
+            # where the 2 cores went during the load test: the app's server, and the browsers standing in for students
+            f"cpu_share_server_{sessions}_sessions": round(server_cpu / load_seconds / os.cpu_count(), 2),
+            f"cpu_share_browsers_{sessions}_sessions": round(browsers.seconds / load_seconds / os.cpu_count(), 2)}
+
+
+class BrowserCpu(threading.Thread):
+    """Adds up the CPU time of every Chromium process during the load test (they come and go with the sessions)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.last: dict[int, float] = {}
+        self.done = threading.Event()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.last.values())
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            for pid in browser_pids():
+                used = cpu_seconds([pid])
+                if used:
+                    self.last[pid] = used
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
 
 
 def main() -> None:
@@ -204,7 +262,7 @@ def main() -> None:
     SHOTS = args.shots
     repeats, sessions, seconds = (10, 5, 15) if args.quick else (50, 30, 60)
 
-    result: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+    result: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                     "quick": args.quick}
     if args.only in (None, "models"):
         result.update(model_timings(repeats))
