@@ -125,7 +125,8 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
                               hovertemplate="%{y}: %{x:.1%}<extra></extra>", xaxis="x3", yaxis="y3"))
         return shown
 
-    grid_right = 0.612 if has_readout else 1.0
+    # the gap between the memory grid and the readout bars holds the bars' labels ("5 stars", a word), also on a phone
+    grid_right, bars_left = (0.54, 0.74) if has_readout else (1.0, 1.0)
     layout = dict(
         xaxis=dict(domain=[0, 1], anchor="y", visible=False, range=[-0.6, per_row - 0.4]),
         yaxis=dict(domain=[0.7976, 1], anchor="x", visible=False, range=[min(ys, default=0) - 0.6, 0.6]),
@@ -136,9 +137,9 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
         height=470 + 28 * -min(ys, default=0),
     )
     if has_readout:
-        layout["xaxis3"] = dict(domain=[0.712, 1], anchor="y3", range=[0, 1.2], tickformat=".0%")
+        layout["xaxis3"] = dict(domain=[bars_left, 1], anchor="y3", range=[0, 1.2], tickformat=".0%")
         layout["yaxis3"] = dict(domain=[0, 0.7176], anchor="x3", autorange="reversed", type="category")
-        layout["annotations"].append(dict(text="answer here", x=0.856, y=0.7176, xref="paper", yref="paper",
+        layout["annotations"].append(dict(text="answer here", x=(bars_left + 1) / 2, y=0.7176, xref="paper", yref="paper",
                                           xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
     frames = []
     if step is None and n > 1:
@@ -146,14 +147,16 @@ def hidden_state_animation(trace, step: int | None = None, columns: int = 32) ->
         slider_steps = [dict(method="animate", label=f"{t + 1}. {w}"[:14],
                              args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))])
                         for t, w in enumerate(tokens)]
-        layout["updatemenus"] = [dict(type="buttons", direction="left", x=0, y=-0.04, xanchor="left", yanchor="top", showactive=False,
+        layout["updatemenus"] = [dict(type="buttons", direction="left", x=0, y=-0.03, xanchor="left", yanchor="top", showactive=False,
                                       buttons=[dict(label="▶ Play", method="animate",
                                                     args=[None, dict(frame=dict(duration=900, redraw=True), fromcurrent=True, transition=dict(duration=0))]),
                                                dict(label="⏸ Pause", method="animate",
                                                     args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])]
-        layout["sliders"] = [dict(active=0, steps=slider_steps, x=0.26, len=0.74, y=-0.02, yanchor="top",
+        # the slider sits below the play/pause buttons, full width, so its "after word ..." label never hides
+        # behind them on a narrow phone screen
+        layout["sliders"] = [dict(active=0, steps=slider_steps, x=0, len=1.0, y=-0.12, yanchor="top",
                                   currentvalue=dict(prefix="after word ", font=dict(size=14)), pad=dict(t=10))]
-        layout["height"] += 70
+        layout["height"] += 130
     return figure(traces_at(step if step is not None else 0), "", layout.pop("height"), frames=frames, **layout)
 
 
