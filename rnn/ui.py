@@ -120,7 +120,7 @@ def load_model(task: str, loader: Callable[[], T]) -> T | None:
 def _load_cached(task: str, _loader: Callable[[], T]) -> T:
     model = _loader()
     # The model (and the libraries imported to load it) stays for the life of the process: move every object
-    # alive now out of the garbage collector's sight, so its full collections stay fast (~110 ms -> a few ms).
+    # alive now out of the garbage collector's sight, so its full collections stay fast (measured: ~110 ms -> under 1 ms).
     gc.freeze()
     return model
 

@@ -41,3 +41,13 @@ def test_presenter_mode_comes_from_the_url():
     app.run()
     assert not app.exception
     assert app.toggle(key="present").value is True
+
+
+def test_server_config_keeps_classroom_reruns_cheap():
+    """Both settings cost more than a page itself under load (bench/README.md): keep them off."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["runner"]["postScriptGC"] is False
+    assert config["browser"]["gatherUsageStats"] is False

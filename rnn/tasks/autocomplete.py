@@ -190,12 +190,6 @@ class AutocompleteModel:
         self.contexts.put(ids, context)
         return context
 
-    def continuation(self, ids: tuple[int, ...], prefix: str) -> list[str]:
-        """The grey continuation after the context ids whose first word starts with prefix (beam search)."""
-        first = self.index.suggest(self.read_context(ids).next_probs, prefix, SUGGESTIONS) if prefix else None
-        with torch.inference_mode():
-            return beam_continuation(self, ids, first)
-
     def sentence_log_probs(self, ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """(log-probs [len(ids)+1, V] before each word and at the end, hidden [len(ids), H] after each word)."""
         x = torch.tensor([[self.vocab.bos_id, *ids]])
@@ -349,8 +343,10 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     likeliest = np.argpartition(-here, k + 3)[: k + 3]
     likeliest = likeliest[np.argsort(-here[likeliest], kind="stable")]
     next_ids = [i for i in likeliest if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
-    completions = _top(here, model.index.suggest(here, prefix, SUGGESTIONS), model.vocab) if prefix else {}
-    continuation = model.continuation(tuple(ids[:n]), prefix)
+    completion_ids = model.index.suggest(here, prefix, SUGGESTIONS) if prefix else None
+    completions = _top(here, completion_ids, model.vocab) if prefix else {}
+    with torch.inference_mode():  # the grey text starts with one of the completions (any word when none is typed)
+        continuation = beam_continuation(model, tuple(ids[:n]), completion_ids)
     # a copy: the context's part of it lives in the shared cache
     trace = Trace(tokens=words, known=model.vocab.known(words), hidden=feats[1:].numpy().copy(), readout=readout,
                   readout_title="the most likely next word")

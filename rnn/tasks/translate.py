@@ -331,7 +331,7 @@ def train_cli(argv: list[str]) -> int:
         metrics = score(translate_corpus(model, valid_english, beam=1), valid_refs)
         return {"valid_loss": total / max(count, 1), "bleu": metrics["bleu"], "chrf": metrics["chrf"]}
 
-    def halve_on_plateau(optimizer, epoch, metrics, best=[-1.0]):
+    def decay_and_halve_on_plateau(optimizer, epoch, metrics, best=[-1.0]):
         for group in optimizer.param_groups:
             group["lr"] *= args.lr_decay / (2 if metrics["bleu"] <= best[0] else 1)
         best[0] = max(best[0], metrics["bleu"])
@@ -344,7 +344,7 @@ def train_cli(argv: list[str]) -> int:
 
     result = fit(net, train_batches=train_batches,
                  loss_of=loss_of, validate=validate, monitor="bleu", epochs=args.epochs, lr=args.lr,
-                 scheduler_step=halve_on_plateau, time_budget_s=budget, patience=3, seed=args.seed)
+                 scheduler_step=decay_and_halve_on_plateau, time_budget_s=budget, patience=3, seed=args.seed)
 
     greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
     beam_metrics = evaluate_pairs(model, valid_pairs, beam=args.beam)
