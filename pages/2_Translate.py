@@ -34,8 +34,8 @@ WHY = {
                               "depends on the order it read the words in, so the French differs too.",
     EXAMPLES["Word order 2"]: "Compare with *The dog bit the man*: a bag of words could not tell these apart.",
     EXAMPLES["Goes wrong: unknown words"]: "Why it goes wrong: the model learned only the words in its training sentences. "
-                                           "*Dhaval* and *yoda* were never there, so it reads them as `<unk>` and has "
-                                           "no French word to copy them into.",
+                                           "*Dhaval* and *yoda* were never there, so it reads them as `<unk>`: it "
+                                           "cannot tell what they mean, only where they are.",
 }
 
 
@@ -93,8 +93,11 @@ def translator() -> None:
         st.caption(note)
     if text in WHY:
         st.info(WHY[text])
-    if "<unk>" in result.target:
-        st.caption("`<unk>` in the French: the model wanted a word it has no French for (usually a name it did not know).")
+    if result.replaced:
+        swaps = ", ".join(f"*{html.escape(english)}* → *{html.escape(french)}*" for english, french in result.replaced.values())
+        st.caption(f"The decoder wrote `<unk>` {len(result.replaced)}× : it wanted a French word it does not know. "
+                   "Attention tells which English word it was looking at; that word's most frequent French partner "
+                   f"in the training pairs takes its place, or the word itself is copied, like a name ({swaps}).")
 
     encoder, decoder, attention, beams = st.tabs(["① Encoder reads", "② Decoder writes", "Attention", "Beam"])
 
@@ -118,9 +121,10 @@ def translator() -> None:
                     "it takes into account what it has already written and where it looks in the English.")
         steps = len(result.target)
         index = st.select_slider("Step", options=list(range(steps)), value=0,
-                                 format_func=lambda i: f"{i + 1}. {result.target[i]}",
+                                 format_func=lambda i: f"{i + 1}. {result.target[i]}"
+                                 + (f" → {result.replaced[i][1]}" if i in result.replaced else ""),
                                  key=f"step-{hash(tuple(result.target))}") if steps > 1 else 0
-        written = translate.detokenize(result.target[:index])
+        written = translate.detokenize(result.written()[:index])
         st.markdown("**Written so far:**")
         st.text(written or "(nothing yet: the decoder starts from the encoder's final memory)")
         left, right = st.columns(2)
@@ -149,8 +153,8 @@ def translator() -> None:
             st.info("Beam width 1 is greedy decoding: the decoder keeps only its single best guess at each step. "
                     "Move the slider above to keep several.")
         st.markdown(f"The beam kept the {result.beam} most likely partial translations at each step; these finished. "
-                    "Score: the log-probability per word (length-normalised, so short sentences are not favoured); "
-                    "closer to 0 is better.")
+                    "Score: the log-probability divided by a length factor, (5 + words) / 6, so that short sentences "
+                    "are not favoured; closer to 0 is better. They are shown as the decoder wrote them, `<unk>` included.")
         st.dataframe(
             [{"rank": i + 1, "translation": alt.text, "score": alt.score, "probability": float(np.exp(alt.logprob))}
              for i, alt in enumerate(result.alternatives)],

@@ -213,12 +213,16 @@ def test_evaluate_cli_prints_the_contract_json(bundle, corpus, tmp_path, capsys)
     assert -1 < result["keystroke_savings"] < 1 and -1 < result["ngram_keystroke_savings"] < 1
 
 
-def test_ptb_cli_trains_and_evaluates_on_tiny_files(tmp_path, capsys):
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_ptb_cli_trains_and_evaluates_on_tiny_files(tmp_path, capsys, optimizer):
     lines = [" " + " ".join(s.lower().rstrip(".").split()) + " " for s in tiny_sentences()]
     (tmp_path / "ptb.train.txt").write_text("\n".join(lines[:150]) + "\n", encoding="utf-8")
     (tmp_path / "ptb.valid.txt").write_text("\n".join(lines[150:]) + "\n", encoding="utf-8")
     out = tmp_path / "bundle"
-    assert ac.train_ptb_cli(["--data", str(tmp_path), "--out", str(out), "--epochs", "1", "--hidden", "8"]) == 0
+    assert ac.train_ptb_cli(["--data", str(tmp_path), "--out", str(out), "--epochs", "2", "--hidden", "8",
+                            "--decay-after", "1", "--optimizer", optimizer, "--lr", "0.01"]) == 0
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    assert card["model"].endswith(optimizer) and len(card["curve"]) == 2
     assert ac.evaluate_ptb_cli([str(tmp_path / "ptb.valid.txt"), "--bundle", str(out)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) == {"perplexity"} and result["perplexity"] > 1

@@ -1,4 +1,5 @@
 """The translate task: French units in and out, the split, a tiny model trained end to end, decoding, the CLI, the page."""
+import dataclasses
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import torch
 
 from rnn.checkpoint import BundleError
 from rnn.data.tatoeba import group_references, is_valid, read_pairs, split_pairs
-from rnn.nets.seq2seq import beam_search, greedy
+from rnn.nets.seq2seq import Hypothesis, beam_search, greedy
 from rnn.tasks import translate
 from rnn.text import Vocab
 
@@ -141,7 +142,9 @@ def test_beam_scores_are_sorted_best_first(tiny):
     assert 1 < len(hyps) <= 4 and scores == sorted(scores, reverse=True)
     result = translate.predict(model, "He is tired.", beam=4)
     assert [a.score for a in result.alternatives] == sorted((a.score for a in result.alternatives), reverse=True)
-    assert result.translation == result.alternatives[0].text
+    # The beam's best, as the decoder wrote it, is the translation once any <unk> in it is replaced.
+    assert result.alternatives[0].text == translate.detokenize(result.target[:-1])
+    assert result.translation == translate.detokenize(result.written()[:-1])
 
 
 def test_predict_lays_the_decoding_open(tiny):
@@ -154,6 +157,34 @@ def test_predict_lays_the_decoding_open(tiny):
     trace = result.trace
     assert trace.hidden.shape[0] == n_src and trace.hidden_backward.shape == trace.hidden.shape
     assert len(trace.readout) == n_src and all(trace.known)
+
+
+def test_the_lexicon_is_learned_from_the_pairs_and_travels_with_the_bundle(tiny):
+    data, out, model = tiny
+    assert translate.build_lexicon(read_pairs(data))["cold"] == "froid"
+    assert (out / translate.LEXICON_FILE).is_file() and model.lexicon["tired"] == "fatigué"
+
+
+def test_an_unknown_french_word_is_replaced_through_attention(tiny):
+    model = dataclasses.replace(tiny[2], lexicon={"hawks": "faucons"})
+    units = ["J'", "ai", "vu", "<unk>", "et", "<unk>", "<eos>"]
+    attention = np.full((len(units), 4), 0.1, dtype=np.float32)
+    attention[3, 2] = attention[5, 3] = 0.7  # the first <unk> looked at "hawks", the second at "Zorblax"
+    replaced = translate.replace_unknowns(model, ["I", "saw", "hawks", "Zorblax"], units, attention)
+    assert replaced == {3: ("hawks", "faucons"), 5: ("Zorblax", "Zorblax")}  # lexicon, else copied as typed
+
+
+def test_decoding_never_shows_unk_in_the_french(tiny, monkeypatch):
+    """Force the decoder to write only <unk>: both decoders hand back the English word's French instead."""
+    model = tiny[2]
+    monkeypatch.setattr(translate, "greedy", lambda net, enc, *a: ([[Vocab.unk_id]] * enc.mask.size(0), [0.0]))
+    assert translate.translate_corpus(model, ["I am cold.", "She is ready."], beam=1)[0] in set(model.lexicon.values())
+    hypothesis = Hypothesis([Vocab.unk_id], -1.0, -1.0, True)
+    monkeypatch.setattr(translate, "beam_search", lambda *a, **k: [hypothesis])
+    result = translate.predict(model, "She is ready.", beam=2)
+    assert result.target == ["<unk>", "<eos>"] and list(result.replaced) == [0]
+    english, french = result.replaced[0]
+    assert english in result.source and result.translation == french == model.lexicon[english.lower()]
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t", "😀🚀", "<script>alert(1)</script>", "x" * 10_000,

@@ -130,12 +130,13 @@ class Hypothesis:
 
 
 def length_penalty(length: int, alpha: float) -> float:
-    """GNMT's length normalisation: without it a beam prefers short translations."""
+    """GNMT's length normalisation: without it a beam prefers short translations. With GNMT's alpha 0.6 our
+    beam-5 French was still 6% shorter than the references on validation (BLEU brevity penalty 0.93); 1.0 measured better."""
     return ((5 + length) / 6) ** alpha
 
 
 def beam_search(model: Seq2Seq, enc: Encoded, bos: int, eos: int, max_len: int, width: int = 5,
-                alpha: float = 0.6) -> list[Hypothesis]:
+                alpha: float = 1.0) -> list[Hypothesis]:
     """Beam search for one sentence (enc holds a batch of one). Returns the hypotheses, best first.
 
     With width 1 this is exactly greedy decoding. Finished hypotheses are set aside; the search stops

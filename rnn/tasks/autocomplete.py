@@ -607,7 +607,8 @@ def _ptb_nll(net: LSTMLanguageModel, columns: torch.Tensor, bptt: int) -> tuple[
 
 def train_ptb_cli(argv: list[str]) -> int:
     """Zaremba et al. 2014 "small": 2 x 200 LSTM, 13 epochs, SGD lr 1 halved each epoch after the 4th, bptt 20,
-    batch 20, no dropout, gradients clipped at 5. (Here with tied embeddings and the adaptive softmax.)"""
+    batch 20, no dropout, gradients clipped at 5. (Here with tied embeddings and the adaptive softmax; the
+    optimizer, dropout, batch and bptt can be changed to reach the paper's perplexity in less CPU time.)"""
     p = argparse.ArgumentParser(prog="python -m rnn.train ptb", description=train_ptb_cli.__doc__)
     p.add_argument("--data", default=str(PTB), help="folder with ptb.train.txt and ptb.valid.txt")
     p.add_argument("--out", default="/tmp/ptb_bundle", help="not committed: PTB's licence is research use only")
@@ -616,6 +617,9 @@ def train_ptb_cli(argv: list[str]) -> int:
     p.add_argument("--dropout", type=float, default=0.0)
     p.add_argument("--epochs", type=int, default=13)
     p.add_argument("--decay-after", type=int, default=4)
+    p.add_argument("--decay", type=float, default=0.5, help="the learning rate is multiplied by this after each epoch from --decay-after on")
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd",
+                   help="sgd: the paper's; adam (with --lr 2e-3) gets there in fewer epochs on a CPU")
     p.add_argument("--cutoffs", type=int, nargs="*", default=[2000, 5000],
                    help="adaptive softmax clusters; give none (--cutoffs) for a full softmax")
     p.add_argument("--lr", type=float, default=1.0)
@@ -665,13 +669,14 @@ def train_ptb_cli(argv: list[str]) -> int:
     def decay(optimizer, epoch, metrics):
         if epoch >= args.decay_after:
             for group in optimizer.param_groups:
-                group["lr"] *= 0.5
+                group["lr"] *= args.decay
 
+    optimizer = (torch.optim.Adam if args.optimizer == "adam" else torch.optim.SGD)(net.parameters(), lr=args.lr)
     result = fit(net, train_batches=windows, loss_of=loss_of, validate=validate, monitor="valid_ppl",
-                 higher_is_better=False, epochs=args.epochs, optimizer=torch.optim.SGD(net.parameters(), lr=args.lr),
+                 higher_is_better=False, epochs=args.epochs, optimizer=optimizer,
                  clip=5.0, scheduler_step=decay, time_budget_s=args.time_budget, seed=args.seed)
     card = {"task": PTB_TASK, "title": "Penn Treebank language model (benchmark)",
-            "model": f"{args.layers} x {args.hidden} LSTM, tied embeddings, adaptive softmax, dropout {args.dropout}",
+            "model": f"{args.layers} x {args.hidden} LSTM, tied embeddings, adaptive softmax, dropout {args.dropout}, {args.optimizer}",
             "parameters": count_parameters(net), "command": "python -m rnn.train ptb " + " ".join(argv),
             "curve": result.curve, "metrics": {"perplexity": round(result.best_metrics["valid_ppl"], 2)},
             "train_seconds": result.seconds,

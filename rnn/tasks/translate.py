@@ -7,6 +7,7 @@ shared spaCy tokenizer, lower-cased (capitals carry little meaning in English an
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import time
@@ -19,8 +20,8 @@ import torch
 
 from rnn.checkpoint import RETRAIN_COMMANDS, bundle_dir, load_bundle, save_bundle
 from rnn.data.tatoeba import ATTRIBUTION, ENG_FRA, group_references, read_pairs, split_pairs
-from rnn.nets.seq2seq import Seq2Seq, Seq2SeqConfig, beam_search, greedy
-from rnn.text import MAX_TOKENS, Vocab, tokenize
+from rnn.nets.seq2seq import Seq2Seq, Seq2SeqConfig, beam_search, greedy, select
+from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
 from rnn.trace import Trace
 from rnn.training import count_parameters, fit
 
@@ -73,6 +74,7 @@ class Translator:
     net: Seq2Seq
     vocab: Vocab  # English input words (lower-cased)
     tgt_vocab: Vocab  # French output units
+    lexicon: dict[str, str] = field(default_factory=dict)  # English word (lower-cased) -> its likeliest French unit
 
     def recurrent_layers(self) -> dict[str, torch.nn.Module]:
         return {"encoder (bidirectional GRU)": self.net.encoder, "decoder (GRU)": self.net.decoder}
@@ -84,8 +86,60 @@ def build(config: Seq2SeqConfig, vocabs: dict[str, Vocab]) -> Seq2Seq:
 
 def load(directory: str | Path | None = None) -> Translator:
     """Read the bundle (raises rnn.checkpoint.BundleError when it is missing or broken)."""
-    bundle = load_bundle(TASK, directory or bundle_dir(TASK), Seq2SeqConfig, build, ("src", "tgt"))
-    return Translator(bundle=bundle, net=bundle.model, vocab=bundle.vocabs["src"], tgt_vocab=bundle.vocabs["tgt"])
+    directory = Path(directory or bundle_dir(TASK))
+    bundle = load_bundle(TASK, directory, Seq2SeqConfig, build, ("src", "tgt"))
+    try:  # optional: without it an <unk> in the French is replaced by the English word itself
+        lexicon = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        lexicon = {}
+    return Translator(bundle=bundle, net=bundle.model, vocab=bundle.vocabs["src"], tgt_vocab=bundle.vocabs["tgt"],
+                      lexicon=lexicon if isinstance(lexicon, dict) else {})
+
+
+# ---------------------------------------------------------------- words the decoder has no French for
+
+LEXICON_FILE = "lexicon.json"
+
+
+def build_lexicon(train_pairs) -> dict[str, str]:
+    """Each English word (lower-cased) -> the French unit it co-occurs with most in the training pairs (Dice
+    coefficient). Words too rare for the vocabularies are in it too: that is what it is for."""
+    src_count, tgt_count, joint = Counter(), Counter(), defaultdict(Counter)
+    for english, french in train_pairs:
+        src, tgt = set(w.lower() for w in english_tokens(english, None)), set(french_tokens(french))
+        src_count.update(src)
+        tgt_count.update(tgt)
+        for w in src:
+            joint[w].update(tgt)
+    return {w: max(c, key=lambda f: (2 * c[f] / (src_count[w] + tgt_count[f]), f)) for w, c in sorted(joint.items())}
+
+
+def replace_unknowns(model: Translator, source: list[str], units: list[str], attention: np.ndarray) -> dict[int, tuple[str, str]]:
+    """Where the decoder wrote <unk>: {position: (English word it looked at hardest, French written instead)}.
+
+    Luong et al. 2015's unknown-word replacement: attention says which English word the <unk> stands for;
+    the lexicon gives its French, and a word missing from the lexicon (a name, a number) is copied as typed.
+    """
+    # Only words can stand for a missing French word: a <unk> that looks hardest at the final "." means a
+    # word near the end, not a second full stop.
+    words = [j for j, w in enumerate(source) if any(c.isalnum() for c in w)]
+    replaced = {}
+    for k, unit in enumerate(units):
+        if unit == UNK and words:
+            english = source[max(words, key=lambda j: attention[k, j])]
+            replaced[k] = (english, model.lexicon.get(english.lower(), english))
+    return replaced
+
+
+def _with_replacements(units: list[str], replaced: dict[int, tuple[str, str]]) -> list[str]:
+    return [replaced[k][1] if k in replaced else u for k, u in enumerate(units)]
+
+
+def _attention(net: Seq2Seq, enc, ids: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Re-read written French ids (teacher forcing) for a batch of one: (log-probs [T+1, V], attention [T+1, S])."""
+    dec_out, _ = net.decoder(net.tgt_emb(torch.tensor([[Vocab.bos_id] + ids])), enc.start)
+    features, weights = net.attend(dec_out, enc)
+    return net.log_probs(features[0]), weights[0]
 
 
 def max_output_len(n_source: int) -> int:
@@ -108,6 +162,11 @@ class TranslateResult:
     steps: list[dict[str, float]]  # for each unit written: the decoder's top alternatives at that step
     alternatives: list[Alternative]  # the beam's finished hypotheses, best first
     trace: Trace
+    replaced: dict[int, tuple[str, str]] = field(default_factory=dict)  # see replace_unknowns()
+
+    def written(self) -> list[str]:
+        """The French units as the translation shows them: target with each <unk> replaced."""
+        return _with_replacements(self.target, self.replaced)
     beam: int = 1
     notes: list[str] = field(default_factory=list)
 
@@ -153,10 +212,8 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
         best = hyps[0]
         # Re-read the chosen French with teacher forcing: each step's alternatives and attention in one pass.
         out_ids = best.ids + [Vocab.eos_id]
-        dec_out, _ = net.decoder(net.tgt_emb(torch.tensor([[Vocab.bos_id] + best.ids])), enc.start)
-        features, weights = net.attend(dec_out, enc)
-        probs = net.log_probs(features[0]).exp()
-        values, index = probs.topk(STEP_TOP, dim=-1)
+        log_probs, weights = _attention(net, enc, best.ids)
+        values, index = log_probs.exp().topk(STEP_TOP, dim=-1)
         steps = [{tgt.itos[i]: round(v, 4) for i, v in zip(ix, vs)} for ix, vs in zip(index.tolist(), values.tolist())]
         h = net.config.enc_hidden
         trace = Trace(
@@ -167,14 +224,17 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
     notes = []
     if not all(known):
         notes.append("Unknown English words are read as <unk>: the model guesses from the words around them, "
-                     "and may write <unk> or drop them.")
+                     "and may drop them or write <unk> (replaced below).")
     if len(tokens) >= MAX_TOKENS:
         notes.append(f"Only the first {MAX_TOKENS} words were translated.")
+    attention = weights.numpy().astype(np.float32)
+    target = tgt.decode(out_ids)
+    replaced = replace_unknowns(model, words, target, attention)
     alternatives = [Alternative(detokenize(tgt.decode(h.ids)), round(h.logprob, 4), round(h.score, 4)) for h in hyps]
     return TranslateResult(
-        translation=alternatives[0].text, source=words, target=tgt.decode(out_ids),
-        attention=weights[0].numpy().astype(np.float32), steps=steps, alternatives=alternatives,
-        trace=trace, beam=beam, notes=notes,
+        translation=detokenize(_with_replacements(target[:-1], replaced)), source=words, target=target,
+        attention=attention, steps=steps, alternatives=alternatives,
+        trace=trace, beam=beam, notes=notes, replaced=replaced,
     )
 
 
@@ -214,9 +274,11 @@ def _collate(examples):
 
 
 def translate_corpus(model: Translator, sentences: list[str], beam: int = 1, batch_size: int = 200) -> list[str]:
-    """Translate many English sentences: batched greedy for beam 1, one beam search per sentence otherwise."""
+    """Translate many English sentences: batched greedy for beam 1, one beam search per sentence otherwise.
+    Every <unk> written is replaced as predict() does (replace_unknowns)."""
     net, tgt = model.net, model.tgt_vocab
-    ids = [_src_ids(model.vocab, english_tokens(s)) or [Vocab.unk_id] for s in sentences]
+    source = [english_tokens(s) for s in sentences]
+    ids = [_src_ids(model.vocab, words) or [Vocab.unk_id] for words in source]
     out: list[str] = [""] * len(sentences)
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     with torch.inference_mode():
@@ -229,8 +291,12 @@ def translate_corpus(model: Translator, sentences: list[str], beam: int = 1, bat
                 decoded, _ = greedy(net, enc, Vocab.bos_id, Vocab.eos_id, limit)
             else:
                 decoded = [beam_search(net, enc, Vocab.bos_id, Vocab.eos_id, limit, width=beam)[0].ids]
-            for i, row in zip(chunk, decoded):
-                out[i] = detokenize(tgt.decode(row))
+            for k, (i, row) in enumerate(zip(chunk, decoded)):
+                units = tgt.decode(row)
+                if Vocab.unk_id in row:
+                    _, attention = _attention(net, select(enc, torch.tensor([k])), row)
+                    units = _with_replacements(units, replace_unknowns(model, source[i], units, attention.numpy()))
+                out[i] = detokenize(units)
     return out
 
 
@@ -251,18 +317,10 @@ def evaluate_pairs(model: Translator, pairs: list[tuple[str, str]], beam: int = 
             "decoding": "greedy" if beam == 1 else f"beam {beam}"}
 
 
-def word_by_word(train_pairs, valid_english: list[str]) -> list[str]:
-    """Baseline without any RNN: each English word replaced by the French unit it co-occurs with most
-    (Dice coefficient over the training pairs), kept in English word order."""
-    src_count, tgt_count, joint = Counter(), Counter(), defaultdict(Counter)
-    for english, french in train_pairs:
-        src, tgt = set(w.lower() for w in english_tokens(english, None)), set(french_tokens(french))
-        src_count.update(src)
-        tgt_count.update(tgt)
-        for w in src:
-            joint[w].update(tgt)
-    best = {w: max(c, key=lambda f: 2 * c[f] / (src_count[w] + tgt_count[f])) for w, c in joint.items()}
-    return [detokenize([best[w.lower()] for w in english_tokens(s) if w.lower() in best]) for s in valid_english]
+def word_by_word(lexicon: dict[str, str], valid_english: list[str]) -> list[str]:
+    """Baseline without any RNN: each English word replaced by its lexicon entry (build_lexicon), kept in
+    English word order."""
+    return [detokenize([lexicon[w.lower()] for w in english_tokens(s) if w.lower() in lexicon]) for s in valid_english]
 
 
 # ---------------------------------------------------------------- CLIs
@@ -272,13 +330,15 @@ def train_cli(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m rnn.train translate", description=__doc__)
     p.add_argument("--data", default=str(ENG_FRA), help="Tatoeba pairs file, English<TAB>French")
     p.add_argument("--out", default=str(bundle_dir(TASK)))
-    p.add_argument("--epochs", type=int, default=20, help="curve rows: each is 1/parts of a pass over the data")
+    p.add_argument("--epochs", type=int, default=20,
+                   help="curve rows: each is 1/parts of a pass over the data (0 with --resume: only re-measure)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--emb", type=int, default=192)
     p.add_argument("--enc-hidden", type=int, default=192)
     p.add_argument("--dec-hidden", type=int, default=384)
-    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--dropout", type=float, default=None,
+                   help="dropout rate (default 0.1); with --resume it replaces the bundle's, e.g. to regularise a long tail")
     p.add_argument("--min-freq", type=int, default=2, help="words seen fewer times become <unk>")
     p.add_argument("--max-vocab", type=int, default=12000)
     p.add_argument("--parts", type=int, default=2, help="validate this many times per pass over the data")
@@ -307,10 +367,13 @@ def train_cli(argv: list[str]) -> int:
     if previous:
         src_vocab, tgt_vocab, config, net = previous.vocab, previous.tgt_vocab, previous.bundle.config, previous.net
         net.requires_grad_(True)
+        if args.dropout is not None:
+            config.dropout = net.drop.p = args.dropout
     else:
         src_vocab = Vocab.build(([w.lower() for w in english_tokens(e, None)] for e, _ in train_pairs), args.min_freq, args.max_vocab)
         tgt_vocab = Vocab.build((french_tokens(f) for _, f in train_pairs), args.min_freq, args.max_vocab)
-        config = Seq2SeqConfig(len(src_vocab), len(tgt_vocab), args.emb, args.enc_hidden, args.dec_hidden, args.dropout)
+        config = Seq2SeqConfig(len(src_vocab), len(tgt_vocab), args.emb, args.enc_hidden, args.dec_hidden,
+                               0.1 if args.dropout is None else args.dropout)
         net = Seq2Seq(config)
     train = _encode_pairs(train_pairs, src_vocab, tgt_vocab, MAX_TRAIN_TOKENS)
     valid = _encode_pairs(valid_pairs, src_vocab, tgt_vocab, None)
@@ -318,7 +381,8 @@ def train_cli(argv: list[str]) -> int:
     print(f"{len(train)} training pairs, {len(valid_english)} validation sentences ({len(valid_pairs)} pairs); "
           f"vocab en {len(src_vocab)} fr {len(tgt_vocab)}", flush=True)
 
-    model = Translator(bundle=None, net=net, vocab=src_vocab, tgt_vocab=tgt_vocab)
+    lexicon = build_lexicon(train_pairs)
+    model = Translator(bundle=None, net=net, vocab=src_vocab, tgt_vocab=tgt_vocab, lexicon=lexicon)
 
     def loss_of(m, batch):
         return m(*batch)
@@ -348,12 +412,13 @@ def train_cli(argv: list[str]) -> int:
 
     greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
     beam_metrics = evaluate_pairs(model, valid_pairs, beam=args.beam)
-    baseline = score(word_by_word(train_pairs, valid_english), valid_refs)
+    baseline = score(word_by_word(lexicon, valid_english), valid_refs)
+    kept = done + (result.best_epoch if result.curve else 0)  # --epochs 0 only re-measures (and writes the lexicon)
     card = {
         "task": TASK,
         "title": "English → French translation",
         "model": f"bidirectional GRU encoder ({config.enc_hidden}×2) → GRU decoder ({config.dec_hidden}) "
-                 f"with Luong attention, word units, beam search {args.beam}",
+                 f"with Luong attention, word units, beam search {args.beam}, <unk> replaced through attention",
         "parameters": count_parameters(net),
         "data": {"name": "Tatoeba English–French pairs (manythings.org 2017-09-29)", "licence": "CC BY 2.0 FR",
                  "attribution": ATTRIBUTION, "train_size": len(train), "valid_size": len(valid_pairs)},
@@ -366,10 +431,11 @@ def train_cli(argv: list[str]) -> int:
         "headline": {"key": "bleu", "label": f"validation BLEU (beam {args.beam})", "value": beam_metrics["bleu"], "format": "num"},
         "train_seconds": round(before.get("train_seconds", 0) + time.monotonic() - started, 1),
         "notes": (f"Validation: {len(valid_english)} English sentences chosen by a hash of the sentence, scored with "
-                  f"sacrebleu against all their French translations. Each curve row ('epoch') is 1/{args.parts} of a pass over the training pairs; kept: row {result.best_epoch + done} of {done + len(result.curve)}. "
+                  f"sacrebleu against all their French translations. Each curve row ('epoch') is 1/{args.parts} of a pass over the training pairs; kept: row {kept} of {done + len(result.curve)}. "
                   f"English vocabulary {len(src_vocab)} words (lower-cased), French {len(tgt_vocab)} units."),
     }
     save_bundle(args.out, net, config, {"src": src_vocab, "tgt": tgt_vocab}, card)
+    Path(args.out, LEXICON_FILE).write_text(json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
     print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nword-by-word {baseline}\nsaved {args.out}", flush=True)
     return 0
 
