@@ -94,10 +94,11 @@ def translator() -> None:
     if text in WHY:
         st.info(WHY[text])
     if result.replaced:
-        swaps = ", ".join(f"*{html.escape(english)}* → *{html.escape(french)}*" for english, french in result.replaced.values())
-        st.caption(f"The decoder wrote `<unk>` {len(result.replaced)}× : it wanted a French word it does not know. "
-                   "Attention tells which English word it was looking at; that word's most frequent French partner "
-                   f"in the training pairs takes its place, or the word itself is copied, like a name ({swaps}).")
+        swaps = ", ".join(f"*{html.escape(english)}* → *{html.escape(french)}*" for english, french in dict.fromkeys(result.replaced.values()))
+        times = "once" if len(result.replaced) == 1 else f"{len(result.replaced)} times"
+        st.caption(f"`<unk>` written {times}: the decoder wanted a French word it does not know. Attention shows which "
+                   "English word it was reading, and that word's usual French partner in the training pairs takes its "
+                   f"place (or the word is copied, like a name): {swaps}.")
 
     encoder, decoder, attention, beams = st.tabs(["① Encoder reads", "② Decoder writes", "Attention", "Beam"])
 

@@ -247,6 +247,8 @@ def test_page_translates_typed_text():
     at.text_input(key="text").set_value("The man bit the dog.").run()
     assert not at.exception
     assert at.code[0].value.strip() and at.code[0].value != "(no translation)"
+    at.text_input(key="text").set_value("Dhaval loves baby yoda.").run()  # unknown words: never <unk> in the French
+    assert not at.exception and at.code[0].value.strip() and "<unk>" not in at.code[0].value
     at.text_input(key="text").set_value("<script>alert(1)</script>").run()
     assert not at.exception
     at.slider(key="beam").set_value(1).run()
