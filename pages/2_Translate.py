@@ -94,7 +94,8 @@ def translator() -> None:
     if text in WHY:
         st.info(WHY[text])
     if result.replaced:
-        swaps = ", ".join(f"*{html.escape(english)}* → *{html.escape(french)}*" for english, french in dict.fromkeys(result.replaced.values()))
+        swaps = ", ".join(f"{ui.plain(english)} → {ui.plain(french)}"
+                          for english, french in dict.fromkeys(result.replaced.values()))
         times = "once" if len(result.replaced) == 1 else f"{len(result.replaced)} times"
         st.caption(f"`<unk>` written {times}: the decoder wanted a French word it does not know. Attention shows which "
                    "English word it was reading, and that word's usual French partner in the training pairs takes its "
