@@ -104,13 +104,35 @@ def test_bundle_round_trip_and_card(tiny):
 
 def test_resume_continues_the_curve_and_the_command(tiny, tmp_path):
     data, out, _ = tiny
-    argv = ["--data", str(data), "--out", str(tmp_path), "--epochs", "1", "--parts", "1", "--batch-size", "8",
-            "--beam", "2", "--resume", str(out)]
+    argv = ["--data", str(data), "--out", str(tmp_path), "--epochs", "2", "--parts", "1", "--batch-size", "8",
+            "--beam", "2", "--resume", str(out), "--average", "2"]
     assert translate.train_cli(argv) == 0
     card = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
-    assert [row["epoch"] for row in card["curve"]] == [1, 2, 3]
+    assert [row["epoch"] for row in card["curve"]] == [1, 2, 3, 4]
+    assert "kept: row" in card["notes"] or "kept: the mean of rows 3-4" in card["notes"]
     assert card["command"].count("python -m rnn.train translate") == 2 and " && " in card["command"]
     assert translate.load(tmp_path).tgt_vocab.itos == translate.load(out).tgt_vocab.itos
+
+
+def test_resume_with_no_epochs_only_re_measures(tiny, tmp_path):
+    data, out, model = tiny
+    argv = ["--data", str(data), "--out", str(tmp_path), "--epochs", "0", "--beam", "2", "--resume", str(out)]
+    assert translate.train_cli(argv) == 0
+    again = translate.load(tmp_path)
+    assert again.bundle.card["curve"] == model.bundle.card["curve"] and "only re-measures" in again.bundle.card["notes"]
+    assert all(torch.equal(a, b) for a, b in zip(again.net.state_dict().values(), model.net.state_dict().values()))
+    assert again.lexicon == model.lexicon
+
+
+@pytest.mark.parametrize("mean_scores_higher", [True, False])
+def test_checkpoint_averaging_keeps_the_mean_only_when_it_translates_better(mean_scores_higher):
+    net = torch.nn.Linear(2, 2)
+    states = [{k: torch.full_like(v, value) for k, v in net.state_dict().items()} for value in (1.0, 3.0)]
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    kept_mean = translate._average_if_better(net, states, 30.0, lambda m: {"bleu": 31.0 if mean_scores_higher else 29.0})
+    assert kept_mean == mean_scores_higher
+    expected = {k: torch.full_like(v, 2.0) for k, v in before.items()} if mean_scores_higher else before
+    assert all(torch.equal(net.state_dict()[k], expected[k]) for k in before)
 
 
 def test_load_missing_bundle_names_the_rebuild_command(tmp_path):

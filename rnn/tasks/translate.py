@@ -11,7 +11,7 @@ import json
 import random
 import re
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -349,6 +349,8 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--lr-decay", type=float, default=1.0,
                    help="multiply the learning rate by this after every curve row (an annealing tail for --resume runs)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--average", type=int, default=0, metavar="N",
+                   help="checkpoint averaging: also try the mean of the last N rows' weights, kept if its greedy BLEU is higher")
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue training the bundle in DIR (its vocabularies and sizes; the card's curve goes on)")
     args = p.parse_args(argv)
@@ -406,14 +408,23 @@ def train_cli(argv: list[str]) -> int:
         batches = list(_batches(train, args.batch_size, args.seed * 1000 + (row - 1) // args.parts))
         return batches[(row - 1) % args.parts:: args.parts]
 
+    recent = deque(maxlen=max(args.average, 1))  # the weights after each of the last rows, for --average
+
+    def remember(m, row):
+        recent.append({k: v.detach().clone() for k, v in m.state_dict().items()})
+
     result = fit(net, train_batches=train_batches,
                  loss_of=loss_of, validate=validate, monitor="bleu", epochs=args.epochs, lr=args.lr,
-                 scheduler_step=decay_and_halve_on_plateau, time_budget_s=budget, patience=3, seed=args.seed)
+                 scheduler_step=decay_and_halve_on_plateau, time_budget_s=budget, patience=3, seed=args.seed,
+                 on_epoch=remember if args.average > 1 else None)
+    kept = f"row {done + result.best_epoch}" if result.curve else "the resumed weights (--epochs 0 only re-measures)"
+    if args.average > 1 and len(recent) > 1 and _average_if_better(net, list(recent), result.best_metrics["bleu"], validate):
+        last = done + len(result.curve)
+        kept = f"the mean of rows {last - len(recent) + 1}-{last} (checkpoint averaging)"
 
     greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
     beam_metrics = evaluate_pairs(model, valid_pairs, beam=args.beam)
     baseline = score(word_by_word(lexicon, valid_english), valid_refs)
-    kept = done + (result.best_epoch if result.curve else 0)  # --epochs 0 only re-measures (and writes the lexicon)
     card = {
         "task": TASK,
         "title": "English → French translation",
@@ -431,13 +442,29 @@ def train_cli(argv: list[str]) -> int:
         "headline": {"key": "bleu", "label": f"validation BLEU (beam {args.beam})", "value": beam_metrics["bleu"], "format": "num"},
         "train_seconds": round(before.get("train_seconds", 0) + time.monotonic() - started, 1),
         "notes": (f"Validation: {len(valid_english)} English sentences chosen by a hash of the sentence, scored with "
-                  f"sacrebleu against all their French translations. Each curve row ('epoch') is 1/{args.parts} of a pass over the training pairs; kept: row {kept} of {done + len(result.curve)}. "
+                  f"sacrebleu against all their French translations. Each curve row ('epoch') is 1/{args.parts} of a pass over the training pairs; {done + len(result.curve)} rows; kept: {kept}. "
                   f"English vocabulary {len(src_vocab)} words (lower-cased), French {len(tgt_vocab)} units."),
     }
     save_bundle(args.out, net, config, {"src": src_vocab, "tgt": tgt_vocab}, card)
     Path(args.out, LEXICON_FILE).write_text(json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
     print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nword-by-word {baseline}\nsaved {args.out}", flush=True)
     return 0
+
+
+def _average_if_better(net: Seq2Seq, states: list[dict], best_bleu: float, validate) -> bool:
+    """Checkpoint averaging (as in Vaswani et al. 2017): rows late in a run sit around one minimum, and the mean
+    of their weights often translates better than any one of them. net holds the best row's weights on entry;
+    it keeps the mean only when that scores a higher greedy BLEU on validation."""
+    best = {k: v.clone() for k, v in net.state_dict().items()}
+    net.load_state_dict({k: torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype) for k, v in best.items()})
+    net.eval()
+    with torch.inference_mode():
+        bleu = validate(net)["bleu"]
+    print(f"mean of the last {len(states)} rows: greedy BLEU {bleu} (best row {best_bleu})", flush=True)
+    if bleu > best_bleu:
+        return True
+    net.load_state_dict(best)
+    return False
 
 
 def evaluate_cli(argv: list[str]) -> int:
