@@ -349,6 +349,7 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--lr-decay", type=float, default=1.0,
                    help="multiply the learning rate by this after every curve row (an annealing tail for --resume runs)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--patience", type=int, default=3, help="stop after this many rows without a better greedy BLEU")
     p.add_argument("--average", type=int, default=0, metavar="N",
                    help="checkpoint averaging: also try the mean of the last N rows' weights, kept if its greedy BLEU is higher")
     p.add_argument("--resume", default=None, metavar="DIR",
@@ -415,7 +416,7 @@ def train_cli(argv: list[str]) -> int:
 
     result = fit(net, train_batches=train_batches,
                  loss_of=loss_of, validate=validate, monitor="bleu", epochs=args.epochs, lr=args.lr,
-                 scheduler_step=decay_and_halve_on_plateau, time_budget_s=budget, patience=3, seed=args.seed,
+                 scheduler_step=decay_and_halve_on_plateau, time_budget_s=budget, patience=args.patience, seed=args.seed,
                  on_epoch=remember if args.average > 1 else None)
     kept = f"row {done + result.best_epoch}" if result.curve else "the resumed weights (--epochs 0 only re-measures)"
     if args.average > 1 and len(recent) > 1 and _average_if_better(net, list(recent), result.best_metrics["bleu"], validate):
