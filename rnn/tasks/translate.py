@@ -163,12 +163,12 @@ class TranslateResult:
     alternatives: list[Alternative]  # the beam's finished hypotheses, best first
     trace: Trace
     replaced: dict[int, tuple[str, str]] = field(default_factory=dict)  # see replace_unknowns()
+    beam: int = 1
+    notes: list[str] = field(default_factory=list)
 
     def written(self) -> list[str]:
         """The French units as the translation shows them: target with each <unk> replaced."""
         return _with_replacements(self.target, self.replaced)
-    beam: int = 1
-    notes: list[str] = field(default_factory=list)
 
 
 def _empty_result(model: Translator, note: str) -> TranslateResult:
