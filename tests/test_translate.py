@@ -1,6 +1,7 @@
 """The translate task: French units in and out, the split, a tiny model trained end to end, decoding, the CLI, the page."""
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -105,8 +106,9 @@ def test_bundle_round_trip_and_card(tiny):
 def test_resume_continues_the_curve_and_the_command(tiny, tmp_path):
     data, out, _ = tiny
     argv = ["--data", str(data), "--out", str(tmp_path), "--epochs", "2", "--parts", "1", "--batch-size", "8",
-            "--beam", "2", "--resume", str(out), "--average", "2"]
+            "--beam", "2", "--resume", str(out), "--average", "2", "--dropout", "0.3"]
     assert translate.train_cli(argv) == 0
+    assert translate.load(tmp_path).bundle.config.dropout == 0.3 != translate.load(out).bundle.config.dropout
     card = json.loads((tmp_path / "card.json").read_text(encoding="utf-8"))
     assert [row["epoch"] for row in card["curve"]] == [1, 2, 3, 4]
     assert "kept: row" in card["notes"] or "kept: the mean of rows 3-4" in card["notes"]
@@ -185,6 +187,15 @@ def test_the_lexicon_is_learned_from_the_pairs_and_travels_with_the_bundle(tiny)
     data, out, model = tiny
     assert translate.build_lexicon(read_pairs(data))["cold"] == "froid"
     assert (out / translate.LEXICON_FILE).is_file() and model.lexicon["tired"] == "fatigué"
+
+
+@pytest.mark.parametrize("content", ["not json", '["a list"]', '{"cold": 3, "tired": "fatigué"}'])
+def test_a_broken_lexicon_falls_back_to_copying(tiny, tmp_path, content):
+    shutil.copytree(tiny[1], tmp_path / "bundle")
+    (tmp_path / "bundle" / translate.LEXICON_FILE).write_text(content, encoding="utf-8")
+    model = translate.load(tmp_path / "bundle")
+    assert model.lexicon == ({"tired": "fatigué"} if "tired" in content else {})
+    assert isinstance(translate.predict(model, "I am cold.").translation, str)
 
 
 def test_an_unknown_french_word_is_replaced_through_attention(tiny):

@@ -88,12 +88,13 @@ def load(directory: str | Path | None = None) -> Translator:
     """Read the bundle (raises rnn.checkpoint.BundleError when it is missing or broken)."""
     directory = Path(directory or bundle_dir(TASK))
     bundle = load_bundle(TASK, directory, Seq2SeqConfig, build, ("src", "tgt"))
-    try:  # optional: without it an <unk> in the French is replaced by the English word itself
+    try:  # optional: without it (or with a broken one) an <unk> in the French is replaced by the English word itself
         lexicon = json.loads((directory / LEXICON_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         lexicon = {}
+    lexicon = {k: v for k, v in lexicon.items() if isinstance(v, str)} if isinstance(lexicon, dict) else {}
     return Translator(bundle=bundle, net=bundle.model, vocab=bundle.vocabs["src"], tgt_vocab=bundle.vocabs["tgt"],
-                      lexicon=lexicon if isinstance(lexicon, dict) else {})
+                      lexicon=lexicon)
 
 
 # ---------------------------------------------------------------- words the decoder has no French for
@@ -223,8 +224,7 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
         )
     notes = []
     if not all(known):
-        notes.append("Unknown English words are read as <unk>: the model guesses from the words around them, "
-                     "and may drop them or write <unk> (replaced below).")
+        notes.append("Unknown English words are read as <unk>: the model guesses from the words around them.")
     if len(tokens) >= MAX_TOKENS:
         notes.append(f"Only the first {MAX_TOKENS} words were translated.")
     attention = weights.numpy().astype(np.float32)
