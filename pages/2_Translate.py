@@ -161,7 +161,8 @@ def translator() -> None:
             [{"rank": i + 1, "translation": alt.text, "score": alt.score, "probability": float(np.exp(alt.logprob))}
              for i, alt in enumerate(result.alternatives)],
             hide_index=True, width="stretch",
-            column_config={"probability": st.column_config.NumberColumn("probability", format="%.2e")})
+            column_config={"score": st.column_config.NumberColumn("score", format="%.3f"),
+                           "probability": st.column_config.NumberColumn("probability", format="%.2e")})
 
 
 translator()
