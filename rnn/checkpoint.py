@@ -60,7 +60,7 @@ def save_bundle(directory: str | Path, model: nn.Module, config: Any, vocabs: di
     """Write a bundle. config is a dataclass; vocabs maps a name to a Vocab (saved as vocab_<name>.json)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+    state = {k: (v.half() if v.is_floating_point() else v).cpu() for k, v in model.state_dict().items()}
     torch.save(state, directory / "model.pt")
     (directory / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=2), encoding="utf-8")
     for name, vocab in vocabs.items():

@@ -388,7 +388,7 @@ def encode_sentences(sentences: Iterable[str], vocab: Vocab) -> list[list[int]]:
 def lstm_sentence_probs(model: AutocompleteModel) -> Callable[[Sequence[int]], np.ndarray]:
     def probs(ids: Sequence[int]) -> np.ndarray:
         with torch.inference_mode():
-            return model.sentence_log_probs(ids)[0].exp().double().numpy()
+            return model.sentence_log_probs(ids)[0].exp().double().cpu().numpy()
     return probs
 
 
@@ -437,12 +437,9 @@ def _batches(encoded: list[list[int]], batch_size: int, seed: int | None):
         random.Random(seed).shuffle(groups)
     for group in groups:
         width = max(len(encoded[i]) for i in group) + 1
-        x = torch.zeros(len(group), width, dtype=torch.long)
-        y = torch.full((len(group), width), -1, dtype=torch.long)
-        for row, i in enumerate(group):
-            ids = encoded[i]
-            x[row, : len(ids) + 1] = torch.tensor([Vocab.bos_id, *ids])
-            y[row, : len(ids) + 1] = torch.tensor([*ids, Vocab.eos_id])
+        # whole rows built in Python, then one tensor each: a single copy when training on a GPU
+        x = torch.tensor([[Vocab.bos_id, *encoded[i]] + [Vocab.pad_id] * (width - 1 - len(encoded[i])) for i in group])
+        y = torch.tensor([[*encoded[i], Vocab.eos_id] + [-1] * (width - 1 - len(encoded[i])) for i in group])
         yield x, y
 
 
@@ -471,9 +468,15 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--time-budget", type=float, default=1800, help="stop after the part of a pass that ends past this many seconds")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: the machine is shared)")
+    p.add_argument("--device", default="cpu", help="where to train: cpu, or cuda on a machine with a GPU (the bundle is the same)")
     p.add_argument("--init", default=None, help="continue training the bundle in this folder (same data and vocabulary)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    with torch.device(args.device):  # every tensor the training and validation make goes to that device
+        return _train(args, argv)
+
+
+def _train(args: argparse.Namespace, argv: list[str]) -> int:
     from rnn.checkpoint import read_card
     from rnn.training import count_parameters, fit, seed_everything
 
@@ -495,6 +498,7 @@ def train_cli(argv: list[str]) -> int:
             raise SystemExit(f"{args.init} was trained with another vocabulary or architecture")
         net.load_state_dict(start.net.state_dict())
         earlier = {**earlier, **(read_card(args.init) or {})}
+    net.to(args.device)
 
     def loss_of(model, batch):
         total, n = _nll(model, batch)

@@ -295,7 +295,7 @@ def translate_corpus(model: Translator, sentences: list[str], beam: int = 1, bat
                 units = tgt.decode(row)
                 if Vocab.unk_id in row:
                     _, attention = _attention(net, select(enc, torch.tensor([k])), row)
-                    units = _with_replacements(units, replace_unknowns(model, source[i], units, attention.numpy()))
+                    units = _with_replacements(units, replace_unknowns(model, source[i], units, attention.cpu().numpy()))
                 out[i] = detokenize(units)
     return out
 
@@ -345,6 +345,7 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--limit", type=int, default=None, help="use only the first N pairs (smoke runs)")
     p.add_argument("--time-budget", type=float, default=45 * 60, help="seconds; training stops after the epoch that passes it")
     p.add_argument("--threads", type=int, default=1, help="torch threads (the training machine is shared)")
+    p.add_argument("--device", default="cpu", help="where to train: cpu, or cuda on a machine with a GPU (the bundle is the same)")
     p.add_argument("--beam", type=int, default=5)
     p.add_argument("--lr-decay", type=float, default=1.0,
                    help="multiply the learning rate by this after every curve row (an annealing tail for --resume runs)")
@@ -356,8 +357,12 @@ def train_cli(argv: list[str]) -> int:
                    help="continue training the bundle in DIR (its vocabularies and sizes; the card's curve goes on)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    started = time.monotonic()
+    with torch.device(args.device):  # every tensor the training and validation make goes to that device
+        return _train(args, argv)
 
+
+def _train(args: argparse.Namespace, argv: list[str]) -> int:
+    started = time.monotonic()
     pairs = read_pairs(args.data)
     if args.limit:
         pairs = pairs[: args.limit]
@@ -378,6 +383,7 @@ def train_cli(argv: list[str]) -> int:
         config = Seq2SeqConfig(len(src_vocab), len(tgt_vocab), args.emb, args.enc_hidden, args.dec_hidden,
                                0.1 if args.dropout is None else args.dropout)
         net = Seq2Seq(config)
+    net.to(args.device)
     train = _encode_pairs(train_pairs, src_vocab, tgt_vocab, MAX_TRAIN_TOKENS)
     valid = _encode_pairs(valid_pairs, src_vocab, tgt_vocab, None)
     valid_english, valid_refs = group_references(valid_pairs)
