@@ -118,6 +118,26 @@ def test_adaptive_softmax_loss_matches_the_full_distribution():
     assert torch.allclose(net.loss(feats.reshape(12, 8), targets), full, atol=1e-4)
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+def test_a_single_step_gives_what_nn_lstm_gives(layers):
+    """The keystroke path steps the LSTM with its own matrix products (LSTMLanguageModel._one_step)."""
+    from rnn.nets.lm import LMConfig, LSTMLanguageModel
+
+    torch.manual_seed(0)
+    net = LSTMLanguageModel(LMConfig(vocab_size=50, emb=8, hidden=12, layers=layers)).eval()
+    ids = torch.randint(0, 50, (3, 1))
+    state = (torch.randn(layers, 3, 12), torch.randn(layers, 3, 12))
+    with torch.inference_mode():
+        fast_out, (fast_h, fast_c) = net.features(ids, state)
+        slow_out, (slow_h, slow_c) = net.lstm(net.embed(ids), state)
+        for fast, slow in ((fast_out, slow_out), (fast_h, slow_h), (fast_c, slow_c)):
+            assert fast.shape == slow.shape and torch.allclose(fast, slow, atol=1e-6)
+    with torch.no_grad():  # new weights (training, load_state_dict) must not be stepped with stale fused copies
+        net.lstm.weight_hh_l0.mul_(-1)
+    with torch.inference_mode():
+        assert torch.allclose(net.features(ids, state)[0], net.lstm(net.embed(ids), state)[0], atol=1e-6)
+
+
 def test_top_words_is_the_exact_top_of_the_full_distribution():
     from rnn.nets.lm import LMConfig, LSTMLanguageModel
 
@@ -248,3 +268,15 @@ def test_cached_context_gives_the_same_answer_as_a_fresh_reading(model):
     model.clear_caches()
     ac.predict(model, "the cat sat")
     assert ac.predict(model, "the cat sat ").continuation == fresh_next_word
+
+
+def test_init_continues_a_bundle_with_a_new_dropout(bundle, corpus, tmp_path):
+    out = tmp_path / "continued"
+    common = ["--data", str(corpus), "--epochs", "1", "--parts", "1", "--emb", "16", "--min-freq", "1", "--batch", "16"]
+    code = ac.train_cli([*common, "--hidden", "16", "--init", str(bundle), "--dropout", "0.3", "--device", "cpu", "--out", str(out)])
+    assert code == 0
+    before, after = json.loads((bundle / "card.json").read_text()), json.loads((out / "card.json").read_text())
+    assert ac.load(out).bundle.config.dropout == 0.3
+    assert len(after["curve"]) == len(before["curve"]) + 1 and "--init" in after["command"]
+    with pytest.raises(SystemExit, match="another vocabulary or architecture"):
+        ac.train_cli([*common, "--hidden", "32", "--init", str(bundle), "--out", str(tmp_path / "other")])

@@ -48,6 +48,7 @@ class LSTMLanguageModel(nn.Module):
         self.cluster = nn.Linear(config.emb, n_clusters) if n_clusters else None  # none when the vocabulary is small
         self.tail_maps = nn.ModuleList(nn.Linear(config.emb, config.emb, bias=False) for _ in range(n_clusters))
         nn.init.uniform_(self.embed.weight, -0.1, 0.1)
+        self._step_weights: tuple[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] | None = None
 
     @property
     def hidden_size(self) -> int:
@@ -55,8 +56,36 @@ class LSTMLanguageModel(nn.Module):
 
     def features(self, ids: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """The top LSTM layer's output after each word ([B, T, hidden]) and the final (h, c) state."""
-        out, state = self.lstm(self.drop(self.embed(ids)), state)
-        return out, state
+        x = self.drop(self.embed(ids))
+        if ids.size(1) == 1 and state is not None and not torch.is_grad_enabled() and not self.training:
+            return self._one_step(x[:, 0], state)
+        return self.lstm(x, state)
+
+    def _one_step(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """One LSTM step written as one matrix product per layer: the same numbers as nn.LSTM, but nn.LSTM's CPU
+        kernel pays a fixed setup cost on every call, which dominates the single steps a keystroke takes
+        (2 x 512 LSTM, 3 rows: 7.9 ms vs 1.9 ms). Reading a whole sentence still goes through nn.LSTM."""
+        h, c = state
+        hs, cs = [], []
+        for layer, (weight, bias) in enumerate(self._fused_weights()):
+            gates = torch.addmm(bias, torch.cat([x, h[layer]], dim=1), weight)
+            i, f, g, o = gates.chunk(4, dim=1)  # nn.LSTM's gate order
+            c_layer = torch.sigmoid(f) * c[layer] + torch.sigmoid(i) * torch.tanh(g)
+            x = torch.sigmoid(o) * torch.tanh(c_layer)
+            hs.append(x)
+            cs.append(c_layer)
+        return x.unsqueeze(1), (torch.stack(hs), torch.stack(cs))
+
+    def _fused_weights(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per layer, [W_ih W_hh] transposed and the summed biases; rebuilt whenever the weights have changed."""
+        versions = tuple(p._version for p in self.lstm.parameters())
+        if self._step_weights is None or self._step_weights[0] != versions:
+            fused = []
+            for layer in range(self.config.layers):
+                w_ih, w_hh, b_ih, b_hh = (getattr(self.lstm, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+                fused.append((torch.cat([w_ih, w_hh], dim=1).T.contiguous(), b_ih + b_hh))
+            self._step_weights = (versions, fused)
+        return self._step_weights[1]
 
     def _head(self, x: torch.Tensor) -> torch.Tensor:
         """Log-probabilities over [head words..., cluster 1, cluster 2, ...] for x [N, emb]."""

@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -459,7 +459,8 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--emb", type=int, default=256)
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--dropout", type=float, default=0.1)
+    p.add_argument("--dropout", type=float, default=None,
+                   help="dropout rate (default 0.1); with --init it replaces the bundle's, e.g. to regularise a continuation")
     p.add_argument("--epochs", type=int, default=3, help="passes over the training sentences")
     p.add_argument("--parts", type=int, default=4, help="validate (and decay the learning rate) this many times a pass")
     p.add_argument("--batch", type=int, default=64, help="sentences per batch")
@@ -489,15 +490,18 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     train_ids, valid_ids = encode_sentences(train_text, vocab), encode_sentences(valid_text, vocab)
     print(f"vocabulary {len(vocab)} words; {sum(len(s) + 1 for s in train_ids)} training tokens", flush=True)
     seed_everything(args.seed)
-    config = LMConfig(vocab_size=len(vocab), emb=args.emb, hidden=args.hidden, layers=args.layers, dropout=args.dropout)
-    net = LSTMLanguageModel(config)
+    config = LMConfig(vocab_size=len(vocab), emb=args.emb, hidden=args.hidden, layers=args.layers,
+                      dropout=0.1 if args.dropout is None else args.dropout)
     earlier = {"curve": [], "train_seconds": 0.0, "command": ""}
-    if args.init:
-        start = load(args.init)
-        if start.vocab.itos != vocab.itos or start.bundle.config != config:
+    start = load(args.init) if args.init else None
+    if start:
+        if start.vocab.itos != vocab.itos or replace(start.bundle.config, dropout=config.dropout) != config:
             raise SystemExit(f"{args.init} was trained with another vocabulary or architecture")
-        net.load_state_dict(start.net.state_dict())
+        config.dropout = start.bundle.config.dropout if args.dropout is None else args.dropout
         earlier = {**earlier, **(read_card(args.init) or {})}
+    net = LSTMLanguageModel(config)
+    if start:
+        net.load_state_dict(start.net.state_dict())
     net.to(args.device)
 
     def loss_of(model, batch):
