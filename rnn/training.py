@@ -104,3 +104,9 @@ def fit(
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def trained_on(device: str, earlier: str | None = None) -> str:
+    """Where a model was trained, for its card ("NVIDIA H100 80GB HBM3", "CPU"); a continued run adds its own."""
+    here = torch.cuda.get_device_name(device) if str(device).startswith("cuda") else "CPU"
+    return here if not earlier or earlier == here else f"{earlier}, then {here}"

@@ -187,7 +187,8 @@ def model_card(card: dict | None) -> None:
     cols = st.columns(3)
     cols[0].metric("Measured score", headline_text(card).split(" ", 1)[0], help=headline_text(card))
     cols[1].metric("Parameters", f"{card.get('parameters', 0):,}")
-    cols[2].metric("Training time", f"{card.get('train_seconds', 0) / 60:.0f} min")
+    where = card.get("trained_on")
+    cols[2].metric("Training time", f"{card.get('train_seconds', 0) / 60:.0f} min", help=f"Trained on: {where}." if where else None)
     st.caption(f"Score: {headline_text(card)}. Measured on data the model never trained on.")
     st.dataframe(metrics_table(card), width="stretch")
     with st.expander("How it was trained"):

@@ -278,5 +278,6 @@ def test_init_continues_a_bundle_with_a_new_dropout(bundle, corpus, tmp_path):
     before, after = json.loads((bundle / "card.json").read_text()), json.loads((out / "card.json").read_text())
     assert ac.load(out).bundle.config.dropout == 0.3
     assert len(after["curve"]) == len(before["curve"]) + 1 and "--init" in after["command"]
+    assert after["trained_on"] == "CPU"
     with pytest.raises(SystemExit, match="another vocabulary or architecture"):
         ac.train_cli([*common, "--hidden", "32", "--init", str(bundle), "--out", str(tmp_path / "other")])

@@ -47,3 +47,11 @@ def test_same_seed_same_curve():
 
 def test_count_parameters():
     assert count_parameters(nn.Linear(3, 2)) == 8
+
+
+def test_the_card_says_where_a_model_was_trained():
+    from rnn.training import trained_on
+
+    assert trained_on("cpu") == "CPU"
+    assert trained_on("cpu", "CPU") == "CPU"
+    assert trained_on("cpu", "NVIDIA H100 80GB HBM3") == "NVIDIA H100 80GB HBM3, then CPU"

@@ -479,7 +479,7 @@ def train_cli(argv: list[str]) -> int:
 
 def _train(args: argparse.Namespace, argv: list[str]) -> int:
     from rnn.checkpoint import read_card
-    from rnn.training import count_parameters, fit, seed_everything
+    from rnn.training import count_parameters, fit, seed_everything, trained_on
 
     started = time.monotonic()
     train_text, valid_text = tatoeba_split(args.data)
@@ -556,6 +556,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         "headline": {"key": "keystroke_savings", "label": "keystrokes saved (validation)",
                      "value": metrics["keystroke_savings"], "format": "pct"},
         "train_seconds": train_seconds,
+        "trained_on": trained_on(args.device, earlier.get("trained_on")),
         "notes": "Validation: the ~1/60 of Tatoeba sentences whose SHA-1 is 1 mod 60. Words are lower-cased spaCy tokens; "
                  "perplexity counts every word and the sentence end. Keystroke savings: 3 suggestions before each "
                  "character, one keystroke accepts a word and its space. The n-gram is an interpolated Kneser-Ney "

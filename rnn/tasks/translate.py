@@ -23,7 +23,7 @@ from rnn.data.tatoeba import ATTRIBUTION, ENG_FRA, group_references, read_pairs,
 from rnn.nets.seq2seq import Seq2Seq, Seq2SeqConfig, beam_search, greedy, select
 from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
 from rnn.trace import Trace
-from rnn.training import count_parameters, fit
+from rnn.training import count_parameters, fit, trained_on
 
 TASK = "translate"
 MAX_TRAIN_TOKENS = 25  # longer pairs are rare in Tatoeba and cost the most per example
@@ -448,6 +448,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         "baselines": {"word-by-word dictionary (no RNN, no context)": baseline},
         "headline": {"key": "bleu", "label": f"validation BLEU (beam {args.beam})", "value": beam_metrics["bleu"], "format": "num"},
         "train_seconds": round(before.get("train_seconds", 0) + time.monotonic() - started, 1),
+        "trained_on": trained_on(args.device, before.get("trained_on")),
         "notes": (f"Validation: {len(valid_english)} English sentences chosen by a hash of the sentence, scored with "
                   f"sacrebleu against all their French translations. Each curve row ('epoch') is 1/{args.parts} of a pass over the training pairs; {done + len(result.curve)} rows; kept: {kept}. "
                   f"English vocabulary {len(src_vocab)} words (lower-cased), French {len(tgt_vocab)} units."),
