@@ -279,5 +279,8 @@ def test_init_continues_a_bundle_with_a_new_dropout(bundle, corpus, tmp_path):
     assert ac.load(out).bundle.config.dropout == 0.3
     assert len(after["curve"]) == len(before["curve"]) + 1 and "--init" in after["command"]
     assert after["trained_on"] == "CPU"
+    again = tmp_path / "again"  # without --dropout a continuation keeps the bundle's
+    assert ac.train_cli([*common, "--hidden", "16", "--init", str(out), "--out", str(again)]) == 0
+    assert ac.load(again).bundle.config.dropout == 0.3
     with pytest.raises(SystemExit, match="another vocabulary or architecture"):
         ac.train_cli([*common, "--hidden", "32", "--init", str(bundle), "--out", str(tmp_path / "other")])

@@ -24,6 +24,14 @@ def test_typing_shows_next_words_and_a_continuation():
     assert any(s.value == "Model card" for s in app.subheader)
 
 
+def test_the_model_card_says_where_the_model_was_trained():
+    from rnn.checkpoint import bundle_dir, read_card
+
+    trained_on = read_card(bundle_dir("autocomplete"))["trained_on"]
+    (metric,) = [m for m in run_page().metric if m.label == "Training time"]
+    assert metric.help == f"Trained on: {trained_on}."
+
+
 def test_half_typed_word_offers_completions_and_one_click_accepts_it():
     app = run_page()
     app.text_input(key="text").input("I don't kn").run()

@@ -97,6 +97,7 @@ def test_bundle_round_trip_and_card(tiny):
     assert {"bleu", "bleu_greedy", "chrf", "chrf_greedy"} <= set(card["metrics"])
     assert card["headline"]["key"] == "bleu" and len(card["curve"]) == 2
     assert "CC BY 2.0 FR" in card["data"]["licence"]
+    assert card["trained_on"] == "CPU"
     again = translate.load(out)
     for name, tensor in model.net.state_dict().items():
         assert torch.equal(tensor, again.net.state_dict()[name])
