@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnn import ui, viz
+from rnn.nets.seq2seq import LENGTH_ALPHA
 from rnn.tasks import translate
 
 ui.setup_page(
@@ -89,6 +90,10 @@ def translator() -> None:
 
     st.subheader("French")
     st.code(result.translation or "(no translation)", language=None, wrap_lines=True)
+    if model.networks > 1:
+        st.caption(f"Written by {model.networks} networks of the same design, trained apart: at every step each one "
+                   "scores the next French word and the decoder takes their average, which corrects some of each "
+                   "one's mistakes. The memory below is the first network's; the bars and the attention are the average.")
     for note in result.notes:
         st.caption(note)
     if text in WHY:
@@ -155,8 +160,8 @@ def translator() -> None:
             st.info("Beam width 1 is greedy decoding: the decoder keeps only its single best guess at each step. "
                     "Move the slider above to keep several.")
         st.markdown(f"The beam kept the {result.beam} most likely partial translations at each step; these finished. "
-                    "Score: the log-probability divided by a length factor, (5 + words) / 6, so that short sentences "
-                    "are not favoured; closer to 0 is better. They are shown as the decoder wrote them, `<unk>` included.")
+                    f"Score: the log-probability divided by a length factor, ((5 + words) / 6) to the power {LENGTH_ALPHA:g}, "
+                    "so that short sentences are not favoured; closer to 0 is better. They are shown as the decoder wrote them, `<unk>` included.")
         st.dataframe(
             [{"rank": i + 1, "translation": alt.text, "score": alt.score, "probability": float(np.exp(alt.logprob))}
              for i, alt in enumerate(result.alternatives)],

@@ -127,6 +127,55 @@ def test_resume_with_no_epochs_only_re_measures(tiny, tmp_path):
     assert again.lexicon == model.lexicon
 
 
+def _ensemble(tiny, tmp_path, second: Path) -> translate.Translator:
+    data, out, _ = tiny
+    assert translate.train_cli(["--data", str(data), "--out", str(tmp_path / "ensemble"), "--beam", "2",
+                                "--ensemble", str(out), str(second)]) == 0
+    return translate.load(tmp_path / "ensemble")
+
+
+def test_an_ensemble_of_one_network_twice_translates_exactly_as_the_network(tiny, tmp_path):
+    _, out, model = tiny
+    twice = _ensemble(tiny, tmp_path, out)
+    assert len(twice.net.members) == 2 and twice.bundle.card["parameters"] == 2 * model.bundle.card["parameters"]
+    for text in ("He is tired.", "Zorblax is cold."):
+        alone, ensemble = translate.predict(model, text, beam=3), translate.predict(twice, text, beam=3)
+        assert ensemble.translation == alone.translation and ensemble.target == alone.target
+        assert [a.logprob for a in ensemble.alternatives] == pytest.approx([a.logprob for a in alone.alternatives], abs=1e-4)
+        np.testing.assert_allclose(ensemble.attention, alone.attention, atol=1e-5)
+        np.testing.assert_allclose(ensemble.trace.hidden_backward, alone.trace.hidden_backward, atol=1e-6)
+    assert set(twice.recurrent_layers().values()) == {twice.net.members[0].encoder, twice.net.members[0].decoder}
+
+
+def test_an_ensemble_averages_its_members_probabilities(tiny, tmp_path):
+    data, out, model = tiny
+    other = tmp_path / "other"
+    assert translate.train_cli(["--data", str(data), "--out", str(other), "--epochs", "1", "--parts", "1", "--beam", "2",
+                                "--batch-size", "8", "--resume", str(out), "--lr", "0.05", "--seed", "5"]) == 0
+    ensemble, second = _ensemble(tiny, tmp_path, other), translate.load(other)
+    ids = torch.tensor([[model.vocab.id("he"), model.vocab.id("is"), model.vocab.id("cold")]])
+    with torch.inference_mode():
+        mean = sum(m.net.reread(m.net.encode(ids, torch.tensor([3])), torch.tensor([[Vocab.bos_id]]))[0].exp()
+                   for m in (model, second)) / 2
+        joint = ensemble.net.reread(ensemble.net.encode(ids, torch.tensor([3])), torch.tensor([[Vocab.bos_id]]))[0].exp()
+    torch.testing.assert_close(joint, mean)
+    card = ensemble.bundle.card
+    assert [m["bundle"] for m in card["members"]] == [str(out), str(other)]
+    assert card["command"].endswith(f"--ensemble {out} {other}") and card["command"].count("--resume") == 1
+    assert card["metrics"]["bleu"] == card["headline"]["value"] and "ensemble of 2" in card["model"]
+    with pytest.raises(SystemExit, match="resume one of its members"):
+        translate.train_cli(["--data", str(data), "--out", str(tmp_path / "x"), "--resume", str(tmp_path / "ensemble")])
+
+
+def test_networks_of_different_sizes_cannot_form_an_ensemble(tiny, tmp_path):
+    data, out, _ = tiny
+    argv = ["--data", str(data), "--out", str(tmp_path / "small"), "--epochs", "1", "--parts", "1", "--emb", "8",
+            "--enc-hidden", "8", "--dec-hidden", "8", "--min-freq", "1"]
+    assert translate.train_cli(argv) == 0
+    with pytest.raises(SystemExit, match="same sizes and vocabularies"):
+        _ensemble(tiny, tmp_path, tmp_path / "small")
+
+
 @pytest.mark.parametrize("mean_scores_higher", [True, False])
 def test_checkpoint_averaging_keeps_the_mean_only_when_it_translates_better(mean_scores_higher):
     net = torch.nn.Linear(2, 2)

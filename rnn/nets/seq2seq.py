@@ -8,6 +8,8 @@ a cheaper projected one, so the largest matrix costs a fraction of a plain softm
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import torch
@@ -25,6 +27,7 @@ class Seq2SeqConfig:
     dropout: float = 0.1
     pad_id: int = 0
     cutoffs: tuple[int, ...] = ()  # adaptive softmax clusters; empty -> default_cutoffs(tgt_vocab)
+    members: int = 1  # more than 1: an ensemble of that many networks of these sizes (Seq2SeqEnsemble)
 
 
 def default_cutoffs(vocab_size: int) -> tuple[int, ...]:
@@ -95,13 +98,68 @@ class Seq2Seq(nn.Module):
         features, weights = self.attend(dec_out, enc)
         return self.log_probs(features[:, 0]), hidden, weights[:, 0]
 
+    def reread(self, enc: Encoded, tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Decode given French ids tgt_in [B, T] (teacher forcing): (log-probs [B, T, V], attention [B, T, S])."""
+        dec_out, _ = self.decoder(self.tgt_emb(tgt_in), enc.start)
+        features, weights = self.attend(dec_out, enc)
+        return self.log_probs(features), weights
+
+
+class Seq2SeqEnsemble(nn.Module):
+    """Several Seq2Seq networks of the same sizes and vocabularies that translate as one: at every step the next
+    French word's distribution is the mean of theirs, and so is the attention the page shows.
+
+    Networks that end their training in different places make different mistakes, and averaging their
+    probabilities cancels some of them (the usual last step of a translation system since Sutskever et al. 2014).
+    An ensemble's Encoded and decoder state hold its members' side by side on the feature axis, so select(),
+    greedy() and beam_search() work on it unchanged. It is assembled from trained networks, never trained as one.
+    """
+
+    def __init__(self, config: Seq2SeqConfig):
+        super().__init__()
+        self.config = config
+        self.members = nn.ModuleList(Seq2Seq(dataclasses.replace(config, members=1)) for _ in range(config.members))
+
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> Encoded:
+        parts = [member.encode(src, lengths) for member in self.members]
+        return Encoded(outputs=torch.cat([p.outputs for p in parts], dim=-1), keys=torch.cat([p.keys for p in parts], dim=-1),
+                       mask=parts[0].mask, start=torch.cat([p.start for p in parts], dim=-1))
+
+    def _split(self, enc: Encoded) -> list[Encoded]:
+        c = self.config
+        return [Encoded(outputs, keys, enc.mask, start) for outputs, keys, start in zip(
+            enc.outputs.split(2 * c.enc_hidden, dim=-1), enc.keys.split(c.dec_hidden, dim=-1), enc.start.split(c.dec_hidden, dim=-1))]
+
+    def step(self, prev: torch.Tensor, hidden: torch.Tensor, enc: Encoded) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        steps = [member.step(prev, h, e) for member, h, e in
+                 zip(self.members, hidden.split(self.config.dec_hidden, dim=-1), self._split(enc))]
+        return (_mean_of_probabilities([s[0] for s in steps]), torch.cat([s[1] for s in steps], dim=-1),
+                torch.stack([s[2] for s in steps]).mean(0))
+
+    def reread(self, enc: Encoded, tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        reads = [member.reread(e, tgt_in) for member, e in zip(self.members, self._split(enc))]
+        return _mean_of_probabilities([r[0] for r in reads]), torch.stack([r[1] for r in reads]).mean(0)
+
+
+def _mean_of_probabilities(log_probs: list[torch.Tensor]) -> torch.Tensor:
+    """The log of the mean of the members' probabilities (not the mean of their log-probabilities: a word one
+    member rules out stays possible when the others like it)."""
+    return torch.logsumexp(torch.stack(log_probs), dim=0) - math.log(len(log_probs))
+
+
+Network = Seq2Seq | Seq2SeqEnsemble  # what the decoders below accept
+
+
+def build(config: Seq2SeqConfig) -> Network:
+    return Seq2SeqEnsemble(config) if config.members > 1 else Seq2Seq(config)
+
 
 def select(enc: Encoded, index: torch.Tensor) -> Encoded:
     """The encoding of the batch rows in index (used to give every beam hypothesis its source)."""
     return Encoded(enc.outputs[index], enc.keys[index], enc.mask[index], enc.start[:, index])
 
 
-def greedy(model: Seq2Seq, enc: Encoded, bos: int, eos: int, max_len: int) -> tuple[list[list[int]], list[float]]:
+def greedy(model: Network, enc: Encoded, bos: int, eos: int, max_len: int) -> tuple[list[list[int]], list[float]]:
     """Batched greedy decoding: each row's ids (without <eos>) and its total log-probability."""
     batch = enc.mask.size(0)
     prev = torch.full((batch,), bos, dtype=torch.long)
@@ -129,14 +187,17 @@ class Hypothesis:
     finished: bool
 
 
-def length_penalty(length: int, alpha: float) -> float:
+LENGTH_ALPHA = 1.0  # see length_penalty
+
+
+def length_penalty(length: int, alpha: float = LENGTH_ALPHA) -> float:
     """GNMT's length normalisation: without it a beam prefers short translations. With GNMT's alpha 0.6 our
     beam-5 French was still 6% shorter than the references on validation (BLEU brevity penalty 0.93); 1.0 measured better."""
     return ((5 + length) / 6) ** alpha
 
 
-def beam_search(model: Seq2Seq, enc: Encoded, bos: int, eos: int, max_len: int, width: int = 5,
-                alpha: float = 1.0) -> list[Hypothesis]:
+def beam_search(model: Network, enc: Encoded, bos: int, eos: int, max_len: int, width: int = 5,
+                alpha: float = LENGTH_ALPHA) -> list[Hypothesis]:
     """Beam search for one sentence (enc holds a batch of one). Returns the hypotheses, best first.
 
     With width 1 this is exactly greedy decoding. Finished hypotheses are set aside; the search stops

@@ -7,6 +7,7 @@ shared spaCy tokenizer, lower-cased (capitals carry little meaning in English an
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
@@ -20,7 +21,8 @@ import torch
 
 from rnn.checkpoint import RETRAIN_COMMANDS, bundle_dir, load_bundle, save_bundle
 from rnn.data.tatoeba import ATTRIBUTION, ENG_FRA, group_references, read_pairs, split_pairs
-from rnn.nets.seq2seq import Seq2Seq, Seq2SeqConfig, beam_search, greedy, select
+from rnn.nets.seq2seq import Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, beam_search, greedy, select
+from rnn.nets.seq2seq import build as build_network
 from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
 from rnn.trace import Trace
 from rnn.training import count_parameters, fit, trained_on
@@ -71,17 +73,27 @@ class Translator:
     """A loaded bundle: the network, both vocabularies and the card."""
 
     bundle: object
-    net: Seq2Seq
+    net: Network  # one Seq2Seq, or an ensemble of them that decodes as one
     vocab: Vocab  # English input words (lower-cased)
     tgt_vocab: Vocab  # French output units
     lexicon: dict[str, str] = field(default_factory=dict)  # English word (lower-cased) -> its likeliest French unit
 
+    @property
+    def networks(self) -> int:
+        """How many networks translate together (1, or an ensemble's size)."""
+        return len(self.net.members) if isinstance(self.net, Seq2SeqEnsemble) else 1
+
+    @property
+    def first(self) -> Seq2Seq:
+        """The network whose hidden states the pages show (an ensemble's first member)."""
+        return self.net.members[0] if isinstance(self.net, Seq2SeqEnsemble) else self.net
+
     def recurrent_layers(self) -> dict[str, torch.nn.Module]:
-        return {"encoder (bidirectional GRU)": self.net.encoder, "decoder (GRU)": self.net.decoder}
+        return {"encoder (bidirectional GRU)": self.first.encoder, "decoder (GRU)": self.first.decoder}
 
 
-def build(config: Seq2SeqConfig, vocabs: dict[str, Vocab]) -> Seq2Seq:
-    return Seq2Seq(config)
+def build(config: Seq2SeqConfig, vocabs: dict[str, Vocab]) -> Network:
+    return build_network(config)
 
 
 def load(directory: str | Path | None = None) -> Translator:
@@ -136,11 +148,10 @@ def _with_replacements(units: list[str], replaced: dict[int, tuple[str, str]]) -
     return [replaced[k][1] if k in replaced else u for k, u in enumerate(units)]
 
 
-def _attention(net: Seq2Seq, enc, ids: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+def _attention(net: Network, enc, ids: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
     """Re-read written French ids (teacher forcing) for a batch of one: (log-probs [T+1, V], attention [T+1, S])."""
-    dec_out, _ = net.decoder(net.tgt_emb(torch.tensor([[Vocab.bos_id] + ids])), enc.start)
-    features, weights = net.attend(dec_out, enc)
-    return net.log_probs(features[0]), weights[0]
+    log_probs, weights = net.reread(enc, torch.tensor([[Vocab.bos_id] + ids]))
+    return log_probs[0], weights[0]
 
 
 def max_output_len(n_source: int) -> int:
@@ -216,10 +227,10 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
         log_probs, weights = _attention(net, enc, best.ids)
         values, index = log_probs.exp().topk(STEP_TOP, dim=-1)
         steps = [{tgt.itos[i]: round(v, 4) for i, v in zip(ix, vs)} for ix, vs in zip(index.tolist(), values.tolist())]
-        h = net.config.enc_hidden
+        h = net.config.enc_hidden  # outputs: forward and backward states side by side (each member's, in an ensemble)
         trace = Trace(
             tokens=words, known=known,
-            hidden=enc.outputs[0, :, :h].numpy(), hidden_backward=enc.outputs[0, :, h:].numpy(),
+            hidden=enc.outputs[0, :, :h].numpy(), hidden_backward=enc.outputs[0, :, h: 2 * h].numpy(),
             readout=_first_word_readout(model, ids), readout_title="First French word, if the English ended here",
         )
     notes = []
@@ -355,23 +366,35 @@ def train_cli(argv: list[str]) -> int:
                    help="checkpoint averaging: also try the mean of the last N rows' weights, kept if its greedy BLEU is higher")
     p.add_argument("--resume", default=None, metavar="DIR",
                    help="continue training the bundle in DIR (its vocabularies and sizes; the card's curve goes on)")
+    p.add_argument("--ensemble", nargs="+", default=None, metavar="DIR",
+                   help="train nothing: join these trained bundles (same vocabularies and sizes) into one that "
+                        "averages their probabilities at every step, measure it and save it to --out")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.ensemble:
+        return _assemble_ensemble(args, argv)
     with torch.device(args.device):  # every tensor the training and validation make goes to that device
         return _train(args, argv)
 
 
-def _train(args: argparse.Namespace, argv: list[str]) -> int:
-    started = time.monotonic()
+def _train_and_valid(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     pairs = read_pairs(args.data)
     if args.limit:
         pairs = pairs[: args.limit]
     train_pairs, valid_pairs = split_pairs(pairs)
     if not valid_pairs:  # tiny files (tests) may have no sentence on the validation side of the hash
         train_pairs, valid_pairs = pairs, pairs[: max(1, len(pairs) // 10)]
+    return train_pairs, valid_pairs
+
+
+def _train(args: argparse.Namespace, argv: list[str]) -> int:
+    started = time.monotonic()
+    train_pairs, valid_pairs = _train_and_valid(args)
     previous = load(args.resume) if args.resume else None
     before = previous.bundle.card if previous else {}  # a resumed run's card continues the earlier one
     done = len(before.get("curve", []))
+    if previous and isinstance(previous.net, Seq2SeqEnsemble):
+        raise SystemExit(f"{args.resume} holds an ensemble: resume one of its members (the card's 'members' lists them)")
     if previous:
         src_vocab, tgt_vocab, config, net = previous.vocab, previous.tgt_vocab, previous.bundle.config, previous.net
         net.requires_grad_(True)
@@ -456,6 +479,53 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     save_bundle(args.out, net, config, {"src": src_vocab, "tgt": tgt_vocab}, card)
     Path(args.out, LEXICON_FILE).write_text(json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
     print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nword-by-word {baseline}\nsaved {args.out}", flush=True)
+    return 0
+
+
+def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
+    """--ensemble: one bundle from several trained ones; the card keeps the first one's curve and each member's scores."""
+    started = time.monotonic()
+    members = [load(d) for d in args.ensemble]
+    first = members[0]
+    sizes = lambda m: dataclasses.replace(m.bundle.config, dropout=0.0)  # dropout plays no part when translating
+    for directory, m in zip(args.ensemble[1:], members[1:]):
+        if isinstance(m.net, Seq2SeqEnsemble) or sizes(m) != sizes(first) or m.vocab.itos != first.vocab.itos \
+                or m.tgt_vocab.itos != first.tgt_vocab.itos:
+            raise SystemExit(f"{directory} cannot join {args.ensemble[0]}: an ensemble needs single networks with the "
+                             "same sizes and vocabularies")
+    config = dataclasses.replace(first.bundle.config, members=len(members))
+    net = Seq2SeqEnsemble(config)
+    for slot, m in zip(net.members, members):
+        slot.load_state_dict(m.net.state_dict())
+    net.eval()
+    model = Translator(bundle=None, net=net, vocab=first.vocab, tgt_vocab=first.tgt_vocab, lexicon=first.lexicon)
+    valid_pairs = _train_and_valid(args)[1]
+    greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
+    beam_metrics = evaluate_pairs(model, valid_pairs, beam=args.beam)
+    cards = [m.bundle.card for m in members]
+    # every member's own command chain once, in order, then this one: the card says how to rebuild all of it
+    commands = dict.fromkeys(c for card in cards for c in card.get("command", "").split(" && ") if c)
+    card = {
+        **cards[0],
+        "model": f"ensemble of {len(members)} networks, each a bidirectional GRU encoder ({config.enc_hidden}×2) → "
+                 f"GRU decoder ({config.dec_hidden}) with Luong attention; their probabilities averaged at every step; "
+                 f"word units, beam search {args.beam}, <unk> replaced through attention",
+        "parameters": count_parameters(net),
+        "command": " && ".join([*commands, " ".join([RETRAIN_COMMANDS[TASK], *argv])]),
+        "metrics": {"bleu": beam_metrics["bleu"], "chrf": beam_metrics["chrf"],
+                    "bleu_greedy": greedy_metrics["bleu"], "chrf_greedy": greedy_metrics["chrf"],
+                    "n_sentences": beam_metrics["n_sentences"], "n_pairs": beam_metrics["n_pairs"]},
+        "members": [{"bundle": str(d), **{k: card.get("metrics", {}).get(k) for k in ("bleu", "bleu_greedy")},
+                     "train_seconds": card.get("train_seconds")} for d, card in zip(args.ensemble, cards)],
+        "headline": {**cards[0].get("headline", {}), "key": "bleu", "label": f"validation BLEU (beam {args.beam})",
+                     "value": beam_metrics["bleu"], "format": "num"},
+        "train_seconds": round(sum(card.get("train_seconds", 0) for card in cards) + time.monotonic() - started, 1),
+        "notes": cards[0].get("notes", "") + f" The curve is the first member's; the {len(members)} members' scores "
+                                               "are under 'members'.",
+    }
+    save_bundle(args.out, net, config, {"src": first.vocab, "tgt": first.tgt_vocab}, card)
+    Path(args.out, LEXICON_FILE).write_text(json.dumps(first.lexicon, ensure_ascii=False), encoding="utf-8")
+    print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nsaved {args.out}", flush=True)
     return 0
 
 
