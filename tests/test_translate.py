@@ -127,6 +127,21 @@ def test_resume_with_no_epochs_only_re_measures(tiny, tmp_path):
     assert again.lexicon == model.lexicon
 
 
+def test_a_decoder_step_at_inference_gives_nn_grus_numbers():
+    """Decoding steps the GRU with its own matrix products (Seq2Seq._gru_step); training uses nn.GRU."""
+    from rnn.nets.seq2seq import Seq2Seq, Seq2SeqConfig
+
+    torch.manual_seed(0)
+    net = Seq2Seq(Seq2SeqConfig(src_vocab=20, tgt_vocab=30, emb=8, enc_hidden=6, dec_hidden=10)).eval()
+    enc = net.encode(torch.randint(3, 20, (4, 5)), torch.tensor([5, 3, 1, 4]))
+    prev, hidden = torch.randint(3, 30, (4,)), torch.randn(1, 4, 10)
+    with torch.inference_mode():
+        fast = net.step(prev, hidden, enc)
+    slow = net.step(prev, hidden, enc)  # with gradients on: the nn.GRU path
+    for a, b in zip(fast, slow):
+        assert a.shape == b.shape and torch.allclose(a, b.detach(), atol=1e-6)
+
+
 def _ensemble(tiny, tmp_path, second: Path) -> translate.Translator:
     data, out, _ = tiny
     assert translate.train_cli(["--data", str(data), "--out", str(tmp_path / "ensemble"), "--beam", "2",
