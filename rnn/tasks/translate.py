@@ -515,11 +515,12 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
         "metrics": {"bleu": beam_metrics["bleu"], "chrf": beam_metrics["chrf"],
                     "bleu_greedy": greedy_metrics["bleu"], "chrf_greedy": greedy_metrics["chrf"],
                     "n_sentences": beam_metrics["n_sentences"], "n_pairs": beam_metrics["n_pairs"]},
-        "members": [{"bundle": str(d), **{k: card.get("metrics", {}).get(k) for k in ("bleu", "bleu_greedy")},
-                     "train_seconds": card.get("train_seconds")} for d, card in zip(args.ensemble, cards)],
+        "members": [{"bundle": str(d), "bleu": evaluate_pairs(m, valid_pairs, beam=args.beam)["bleu"],
+                     "bleu_greedy": evaluate_pairs(m, valid_pairs, beam=1)["bleu"], "train_seconds": card.get("train_seconds")}
+                    for d, m, card in zip(args.ensemble, members, cards)],  # each alone, decoded as the ensemble is
         "headline": {**cards[0].get("headline", {}), "key": "bleu", "label": f"validation BLEU (beam {args.beam})",
                      "value": beam_metrics["bleu"], "format": "num"},
-        "train_seconds": round(sum(card.get("train_seconds", 0) for card in cards) + time.monotonic() - started, 1),
+        "train_seconds": round(_training_seconds(cards) + time.monotonic() - started, 1),
         "notes": cards[0].get("notes", "") + f" The curve is the first member's; the {len(members)} members' scores "
                                                "are under 'members'.",
     }
@@ -527,6 +528,14 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
     Path(args.out, LEXICON_FILE).write_text(json.dumps(first.lexicon, ensure_ascii=False), encoding="utf-8")
     print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nsaved {args.out}", flush=True)
     return 0
+
+
+def _training_seconds(cards: list[dict]) -> float:
+    """The members' training time, counting shared history once: a member resumed from another already includes
+    that one's seconds (its command starts with the other's command)."""
+    commands = [card.get("command", "") for card in cards]
+    return sum(card.get("train_seconds", 0) for card, command in zip(cards, commands)
+               if not any(other.startswith(command + " && ") for other in commands if command))
 
 
 def _average_if_better(net: Seq2Seq, states: list[dict], best_bleu: float, validate) -> bool:
