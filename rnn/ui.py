@@ -208,3 +208,6 @@ def model_card(card: dict | None) -> None:
             st.markdown(card["notes"])
         st.markdown("**Rebuild it with:**")
         st.code(card.get("command", ""), language="bash")
+        for number, teacher in enumerate(card.get("teachers") or [], 1):
+            st.markdown(f"**Teacher {number}**, whose predictions it also learned from: {teacher.get('model', '')}. Built with:")
+            st.code(teacher.get("command", ""), language="bash")

@@ -284,3 +284,45 @@ def test_init_continues_a_bundle_with_a_new_dropout(bundle, corpus, tmp_path):
     assert ac.load(again).bundle.config.dropout == 0.3
     with pytest.raises(SystemExit, match="another vocabulary or architecture"):
         ac.train_cli([*common, "--hidden", "32", "--init", str(bundle), "--out", str(tmp_path / "other")])
+
+
+def _tiny_net(seed: int):
+    from rnn.nets.lm import LMConfig, LSTMLanguageModel
+
+    torch.manual_seed(seed)
+    return LSTMLanguageModel(LMConfig(vocab_size=50, emb=8, hidden=8, layers=2, cutoffs=[10, 30])).eval()
+
+
+def test_distillation_at_weight_zero_is_the_plain_loss():
+    net, teacher = _tiny_net(0), _tiny_net(1)
+    batch = next(ac._batches([[5, 7, 9], [11, 40], [3, 3, 3, 12]], 8, None))
+    plain, n = ac._nll(net, batch)
+    distilled, m = ac._distilled_nll(net, [teacher], 0.0, batch)
+    assert n == m == 12 and torch.allclose(plain, distilled, atol=1e-4)
+
+
+def test_distillation_pulls_the_student_to_the_teachers_average():
+    """At weight 1 the target is the teachers' mean distribution: a student that already gives it has zero gradient,
+    and a different student's loss exceeds it by exactly the KL divergence."""
+    student, teachers = _tiny_net(0), [_tiny_net(1), _tiny_net(2)]
+    batch = next(ac._batches([[5, 7, 9], [11, 40, 2]], 8, None))
+    feats = [t.features(batch[0])[0][batch[1] >= 0] for t in teachers]
+    mean = torch.stack([t.log_probs(f).exp() for t, f in zip(teachers, feats)]).mean(0)
+    loss, _ = ac._distilled_nll(student, teachers, 1.0, batch)
+    log_p = student.log_probs(student.features(batch[0])[0][batch[1] >= 0])
+    kl = (mean * (mean.log() - log_p)).sum()
+    assert torch.allclose(loss, kl - (mean * mean.log()).sum(), atol=1e-4)
+    twin, _ = ac._distilled_nll(teachers[0], teachers[:1] * 2, 1.0, batch)
+    twin.backward()
+    assert all(p.grad is None or p.grad.abs().max() < 1e-5 for p in teachers[0].parameters())
+
+
+def test_teacher_bundles_are_recorded_and_must_share_the_vocabulary(bundle, corpus, tmp_path):
+    out = tmp_path / "distilled"
+    common = ["--data", str(corpus), "--epochs", "1", "--parts", "1", "--emb", "16", "--hidden", "16", "--batch", "16"]
+    assert ac.train_cli([*common, "--min-freq", "1", "--teacher", str(bundle), str(bundle), "--out", str(out)]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert len(card["teachers"]) == 2 and card["teachers"][0]["command"].startswith("python -m rnn.train autocomplete")
+    assert "distilled from 2 networks" in card["model"]
+    with pytest.raises(SystemExit, match="same data and vocabulary"):
+        ac.train_cli([*common, "--min-freq", "50", "--teacher", str(bundle), "--out", str(tmp_path / "other")])

@@ -450,6 +450,24 @@ def _nll(net: LSTMLanguageModel, batch) -> tuple[torch.Tensor, int]:
     return net.loss(feats[mask], y[mask]), int(mask.sum())
 
 
+def _distilled_nll(net: LSTMLanguageModel, teachers: Sequence[LSTMLanguageModel], weight: float, batch) -> tuple[torch.Tensor, int]:
+    """Summed cross-entropy against a blend of the true next word (1 - weight) and the teachers' averaged next-word
+    distribution (weight), and the number of words (Hinton et al. 2015's distillation, at temperature 1).
+
+    Why: an ensemble of networks suggests better than any one of them, but costs a network per member on every
+    keystroke; a single network trained to match the ensemble's whole distribution keeps much of the gain at one
+    network's cost. The full softmax is needed here (the soft targets cover every word), so it trains slower.
+    """
+    x, y = batch
+    feats, _ = net.features(x)
+    mask = y >= 0
+    log_p = net.log_probs(feats[mask])
+    with torch.no_grad():
+        soft = torch.stack([t.log_probs(t.features(x)[0][mask]).exp() for t in teachers]).mean(0)
+    true_word = log_p.gather(1, y[mask][:, None]).sum()
+    return -((1 - weight) * true_word + weight * (soft * log_p).sum()), int(mask.sum())
+
+
 def train_cli(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m rnn.train autocomplete", description=__doc__.split("\n")[0])
     p.add_argument("--data", default=str(TATOEBA), help="one sentence a line (plain or .gz); valid split by sentence hash")
@@ -471,6 +489,10 @@ def train_cli(argv: list[str]) -> int:
     p.add_argument("--threads", type=int, default=1, help="torch threads (1: the machine is shared)")
     p.add_argument("--device", default="cpu", help="where to train: cpu, or cuda on a machine with a GPU (the bundle is the same)")
     p.add_argument("--init", default=None, help="continue training the bundle in this folder (same data and vocabulary)")
+    p.add_argument("--teacher", nargs="+", default=[], metavar="DIR",
+                   help="distil: also learn the averaged next-word distributions of these trained bundles (same vocabulary)")
+    p.add_argument("--teacher-weight", type=float, default=0.5,
+                   help="with --teacher: the teachers' share of the target (the rest is the true next word)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     with torch.device(args.device):  # every tensor the training and validation make goes to that device
@@ -503,9 +525,16 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     if start:
         net.load_state_dict(start.net.state_dict())
     net.to(args.device)
+    teachers = [load(directory) for directory in args.teacher]
+    if any(t.vocab.itos != vocab.itos for t in teachers):
+        raise SystemExit("every --teacher must have been trained on the same data and vocabulary")
+    teacher_nets = [t.net.to(args.device).eval() for t in teachers]
 
     def loss_of(model, batch):
-        total, n = _nll(model, batch)
+        if teacher_nets:
+            total, n = _distilled_nll(model, teacher_nets, args.teacher_weight, batch)
+        else:
+            total, n = _nll(model, batch)
         return total / n
 
     def validate(model) -> dict[str, float]:
@@ -543,7 +572,8 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         "task": TASK,
         "title": "Autocomplete",
         "model": f"word-level LSTM language model: {config.layers} x {config.hidden} LSTM, {config.emb}-d tied embeddings, "
-                 f"dropout {config.dropout}, adaptive softmax over {len(vocab):,} words",
+                 f"dropout {config.dropout}, adaptive softmax over {len(vocab):,} words"
+                 + (f", distilled from {len(teachers)} networks" if teachers else ""),
         "parameters": count_parameters(net),
         "data": {"name": "Tatoeba English sentences", "licence": "CC BY 2.0 FR",
                  "attribution": "tatoeba.org and www.manythings.org/anki",
@@ -557,6 +587,9 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
                      "value": metrics["keystroke_savings"], "format": "pct"},
         "train_seconds": train_seconds,
         "trained_on": trained_on(args.device, earlier.get("trained_on")),
+        # what --teacher learned from, so the card alone says how to rebuild them (a continuation keeps earlier ones)
+        "teachers": [{key: t.bundle.card.get(key) for key in ("model", "command", "metrics", "train_seconds")}
+                     for t in teachers] or earlier.get("teachers", []),
         "notes": "Validation: the ~1/60 of Tatoeba sentences whose SHA-1 is 1 mod 60. Words are lower-cased spaCy tokens; "
                  "perplexity counts every word and the sentence end. Keystroke savings: 3 suggestions before each "
                  "character, one keystroke accepts a word and its space. The n-gram is an interpolated Kneser-Ney "
