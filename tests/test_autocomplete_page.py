@@ -64,3 +64,18 @@ def test_hostile_and_empty_text():
     app.text_input(key="text").input("").run()
     assert not app.exception
     assert app.info
+
+
+def test_the_model_card_shows_how_each_teacher_was_built():
+    def card_with_teachers():
+        from rnn import ui
+
+        ui.model_card({"task": "autocomplete", "metrics": {}, "command": "python -m rnn.train autocomplete --teacher A B",
+                       "teachers": [{"model": "2 x 512 LSTM", "command": "python -m rnn.train autocomplete --hidden 512"},
+                                    {"model": "1 x 512 LSTM", "command": "python -m rnn.train autocomplete --layers 1"}]})
+
+    at = AppTest.from_function(card_with_teachers).run()
+    assert not at.exception
+    assert [c.value for c in at.code][1:] == ["python -m rnn.train autocomplete --hidden 512",
+                                              "python -m rnn.train autocomplete --layers 1"]
+    assert "Teacher 2" in " ".join(m.value for m in at.markdown)
