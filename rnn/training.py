@@ -110,3 +110,18 @@ def trained_on(device: str, earlier: str | None = None) -> str:
     """Where a model was trained, for its card ("NVIDIA H100 80GB HBM3", "CPU"); a continued run adds its own."""
     here = torch.cuda.get_device_name(device) if str(device).startswith("cuda") else "CPU"
     return here if not earlier or earlier == here else f"{earlier}, then {here}"
+
+
+def ensemble_command(cards: list[dict], own_command: str) -> str:
+    """The command that rebuilds an ensemble: every member's own command chain once, in order, then own_command
+    (the one that joined them)."""
+    commands = dict.fromkeys(c for card in cards for c in card.get("command", "").split(" && ") if c)
+    return " && ".join([*commands, own_command])
+
+
+def ensemble_train_seconds(cards: list[dict]) -> float:
+    """The members' training time, counting shared history once: a member continued from another already includes
+    that one's seconds (its command starts with the other's command)."""
+    commands = [card.get("command", "") for card in cards]
+    return sum(card.get("train_seconds", 0) for card, command in zip(cards, commands)
+               if not any(other.startswith(command + " && ") for other in commands if command))

@@ -138,20 +138,27 @@ def test_a_single_step_gives_what_nn_lstm_gives(layers):
         assert torch.allclose(net.features(ids, state)[0], net.lstm(net.embed(ids), state)[0], atol=1e-6)
 
 
-def test_top_words_is_the_exact_top_of_the_full_distribution():
+def _tiny_single():
     from rnn.nets.lm import LMConfig, LSTMLanguageModel
 
     torch.manual_seed(0)
     net = LSTMLanguageModel(LMConfig(vocab_size=300, emb=8, hidden=8, cutoffs=[20, 100])).eval()
     torch.nn.init.normal_(net.bias, 0, 3)  # make tail words win sometimes, so the pruning is exercised
-    feats = torch.randn(50, 8) * 3
-    lp, ids = net.top_words(feats, 5)
-    full_lp, full_ids = torch.topk(net.log_probs(feats), 5)
-    assert torch.allclose(lp, full_lp, atol=1e-5) and torch.equal(ids, full_ids)
-    # limited to the head and the first tail cluster (the 100 most frequent words): the exact top among those
-    lp, ids = net.top_words(feats, 5, clusters=1)
-    frequent_lp, frequent_ids = torch.topk(net.log_probs(feats)[:, :100], 5)
-    assert torch.allclose(lp, frequent_lp, atol=1e-5) and torch.equal(ids, frequent_ids)
+    return net
+
+
+@pytest.mark.parametrize("make_net", [lambda: _tiny_single(), lambda: _tiny_ensemble()], ids=["single", "ensemble"])
+def test_top_words_is_the_exact_top_of_the_full_distribution(make_net):
+    net = make_net()
+    feats = torch.randn(50, net.hidden_size) * 3
+    with torch.inference_mode():
+        lp, ids = net.top_words(feats, 5)
+        full_lp, full_ids = torch.topk(net.log_probs(feats), 5)
+        assert torch.allclose(lp, full_lp, atol=1e-5) and torch.equal(ids, full_ids)
+        # limited to the head and the first tail cluster (the 100 most frequent words): the exact top among those
+        lp, ids = net.top_words(feats, 5, clusters=1)
+        frequent_lp, frequent_ids = torch.topk(net.log_probs(feats)[:, :100], 5)
+        assert torch.allclose(lp, frequent_lp, atol=1e-5) and torch.equal(ids, frequent_ids)
 
 
 def test_bundle_round_trip(bundle, model):
@@ -326,3 +333,75 @@ def test_teacher_bundles_are_recorded_and_must_share_the_vocabulary(bundle, corp
     assert "distilled from 2 networks" in card["model"]
     with pytest.raises(SystemExit, match="same data and vocabulary"):
         ac.train_cli([*common, "--min-freq", "50", "--teacher", str(bundle), "--out", str(tmp_path / "other")])
+
+
+# ---------------------------------------------------------------- ensembles
+
+def _tiny_ensemble(seed: int = 0):
+    """Two networks of different depths and widths over one vocabulary, with their own random weights."""
+    from rnn.nets.lm import LMConfig, LMEnsemble
+
+    torch.manual_seed(seed)
+    net = LMEnsemble(LMConfig(vocab_size=300, emb=8, hidden=12, layers=2, cutoffs=[20, 100],
+                              other_members=[{"hidden": 6, "layers": 1}])).eval()
+    for member in net.members:
+        torch.nn.init.normal_(member.bias, 0, 3)  # make tail words win sometimes, so top_words' pruning is exercised
+    return net
+
+
+def test_an_ensemble_gives_the_mean_of_its_members_probabilities():
+    net = _tiny_ensemble()
+    ids = torch.randint(0, 300, (2, 5))
+    with torch.inference_mode():
+        feats, _ = net.features(ids)
+        mean = torch.stack([m.log_probs(m.features(ids)[0]).exp() for m in net.members]).mean(0)
+        assert feats.shape == (2, 5, 12 + 6)
+        assert torch.allclose(net.log_probs(feats).exp(), mean, atol=1e-6)
+
+
+def test_an_ensembles_state_carries_every_member_step_by_step():
+    """One call over a sentence and word-by-word steps through the joined state read the same (the keystroke path)."""
+    net = _tiny_ensemble()
+    ids = torch.randint(0, 300, (3, 4))
+    with torch.inference_mode():
+        whole, (h, c) = net.features(ids)
+        state, steps = None, []
+        for t in range(4):
+            out, state = net.features(ids[:, t: t + 1], state)
+            steps.append(out)
+        assert torch.allclose(torch.cat(steps, dim=1), whole, atol=1e-5)
+        assert torch.allclose(state[0], h, atol=1e-5) and torch.allclose(state[1], c, atol=1e-5)
+        lead_h, _ = net.members[0].features(ids)[1]
+        assert torch.allclose(net.member_states(state)[0][0], lead_h, atol=1e-5)
+
+
+def test_ensemble_cli_joins_bundles_measures_each_and_is_used_by_the_page_code(bundle, corpus, tmp_path):
+    common = ["--data", str(corpus), "--epochs", "1", "--parts", "1", "--min-freq", "1", "--batch", "16", "--emb", "16"]
+    wider = tmp_path / "wider"
+    assert ac.train_cli([*common, "--hidden", "24", "--layers", "2", "--seed", "5", "--out", str(wider)]) == 0
+    joined = tmp_path / "joined"
+    assert ac.train_cli(["--data", str(corpus), "--ensemble", str(bundle), str(wider), "--out", str(joined)]) == 0
+    card = json.loads((joined / "card.json").read_text())
+    first, second = ac.load(bundle), ac.load(wider)
+    assert "ensemble of 2" in card["model"] and card["headline"]["value"] == card["metrics"]["keystroke_savings"]
+    assert [m["model"] for m in card["members"]] == ["1 x 16 LSTM", "2 x 24 LSTM"]
+    _, valid = ac.tatoeba_split(str(corpus))
+    assert card["members"][1]["metrics"] == ac.score(valid, ac.lstm_sentence_probs(second), second.vocab)
+    assert card["command"].endswith(f"--ensemble {bundle} {wider} --out {joined}")
+    assert card["command"].count("python -m rnn.train autocomplete") == 3
+
+    model = ac.load(joined)
+    result = ac.predict(model, "you like the c")
+    both = [ac.lstm_sentence_probs(m)(m.vocab.encode(["you", "like", "the"]))[-1] for m in (first, second)]
+    mean = (both[0] + both[1]) / 2
+    assert result.completions and all(abs(p - mean[model.vocab.id(w)]) < 1e-4 for w, p in result.completions.items())
+    assert result.trace.hidden.shape == (4, 16)  # the lead network's memory
+    assert model.recurrent_layers()["lstm"] is model.net.members[0].lstm
+    assert result.continuation and result.continuation[0] in result.completions
+
+    with pytest.raises(SystemExit, match="holds an ensemble"):
+        ac.train_cli([*common, "--hidden", "16", "--init", str(joined), "--out", str(tmp_path / "x")])
+    other = tmp_path / "other"
+    assert ac.train_cli([*common, "--min-freq", "50", "--hidden", "8", "--out", str(other)]) == 0  # the last --min-freq wins
+    with pytest.raises(SystemExit, match="same data and vocabulary"):
+        ac.train_cli(["--data", str(corpus), "--ensemble", str(bundle), str(other), "--out", str(tmp_path / "y")])

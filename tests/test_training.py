@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from rnn.training import count_parameters, fit
+from rnn.training import count_parameters, ensemble_command, ensemble_train_seconds, fit
 
 
 def xor_batches(epoch):
@@ -55,3 +55,17 @@ def test_the_card_says_where_a_model_was_trained():
     assert trained_on("cpu") == "CPU"
     assert trained_on("cpu", "CPU") == "CPU"
     assert trained_on("cpu", "NVIDIA H100 80GB HBM3") == "NVIDIA H100 80GB HBM3, then CPU"
+
+
+def test_an_ensembles_training_time_counts_shared_history_once():
+    first = {"command": "python -m rnn.train x", "train_seconds": 100}
+    resumed = {"command": "python -m rnn.train x && python -m rnn.train x --resume a", "train_seconds": 130}
+    apart = {"command": "python -m rnn.train x --seed 2", "train_seconds": 90}
+    assert ensemble_train_seconds([first, resumed]) == 130
+    assert ensemble_train_seconds([first, apart]) == 190
+
+
+def test_an_ensembles_command_rebuilds_every_member_once_then_joins_them():
+    first = {"command": "train a"}
+    continued = {"command": "train a && train b --init a"}
+    assert ensemble_command([first, continued], "join a b") == "train a && train b --init a && join a b"

@@ -183,14 +183,6 @@ def test_an_ensemble_averages_its_members_probabilities(tiny, tmp_path):
         translate.train_cli(["--data", str(data), "--out", str(tmp_path / "x"), "--resume", str(tmp_path / "ensemble")])
 
 
-def test_an_ensembles_training_time_counts_shared_history_once():
-    first = {"command": "python -m rnn.train translate", "train_seconds": 100}
-    resumed = {"command": "python -m rnn.train translate && python -m rnn.train translate --resume a", "train_seconds": 130}
-    apart = {"command": "python -m rnn.train translate --seed 2", "train_seconds": 90}
-    assert translate._training_seconds([first, resumed]) == 130
-    assert translate._training_seconds([first, apart]) == 190
-
-
 def test_networks_of_different_sizes_cannot_form_an_ensemble(tiny, tmp_path):
     data, out, _ = tiny
     argv = ["--data", str(data), "--out", str(tmp_path / "small"), "--epochs", "1", "--parts", "1", "--emb", "8",

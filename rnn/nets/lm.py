@@ -10,7 +10,8 @@ and log_probs() still gives the exact full next-word distribution.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import nn
@@ -27,6 +28,9 @@ class LMConfig:
     dropout: float = 0.3
     # word ids below cutoffs[0] are in the head; [cutoffs[i], cutoffs[i+1]) form tail cluster i (the last ends at vocab_size)
     cutoffs: list[int] = field(default_factory=lambda: [2000, 5000])
+    # an ensemble (LMEnsemble): the sizes of the networks that suggest together with the one described above, each a
+    # dict of the fields above other than vocab_size and cutoffs; empty for a single network
+    other_members: list[dict] = field(default_factory=list)
 
 
 class LSTMLanguageModel(nn.Module):
@@ -117,37 +121,118 @@ class LSTMLanguageModel(nn.Module):
                 nll = nll - tail_lp.gather(1, (targets[rows] - self.bounds[i])[:, None]).sum()
         return nll
 
-    def log_probs(self, features: torch.Tensor) -> torch.Tensor:
-        """The full next-word log-distribution [..., vocab] from top-layer outputs [..., hidden]."""
+    def log_probs(self, features: torch.Tensor, clusters: int | None = None) -> torch.Tensor:
+        """The full next-word log-distribution [..., vocab] from top-layer outputs [..., hidden]; with clusters,
+        only of the head words and the first `clusters` tail clusters (the most frequent words)."""
         shape = features.shape[:-1]
         x = self.proj(self.drop(features.reshape(-1, features.shape[-1])))
         head_lp = self._head(x)
         head = self.bounds[0]
         parts = [head_lp[:, :head]]
-        for i in range(len(self.bounds) - 1):
+        for i in range(len(self.bounds) - 1 if clusters is None else min(clusters, len(self.bounds) - 1)):
             parts.append(head_lp[:, head + i: head + i + 1] + self._tail(x, i))
-        return torch.cat(parts, dim=-1).reshape(*shape, -1)
+        log_probs = torch.cat(parts, dim=-1)
+        return log_probs.reshape(*shape, log_probs.size(-1))
 
     def top_words(self, features: torch.Tensor, k: int, clusters: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """The exact k most probable next words for each row of features [N, hidden]: (log-probs, ids), [N, k].
 
-        Faster than log_probs(): a tail word's probability is at most its cluster's, so a cluster whose
-        probability is below the k-th best head word cannot hold a top-k word and is never computed.
-        clusters: look only at the head and this many tail clusters (the most frequent words); None: all words.
+        Faster than log_probs(): see top_k_words. clusters: look only at the head and this many tail clusters (the
+        most frequent words); None: all words.
         """
         x = self.proj(self.drop(features))
         head_lp = self._head(x)
         head = self.bounds[0]
-        best, ids = torch.topk(head_lp[:, :head], min(k, head), dim=-1)
-        for i in range(len(self.bounds) - 1 if clusters is None else min(clusters, len(self.bounds) - 1)):
-            rows = (head_lp[:, head + i] > best[:, -1]).nonzero().squeeze(1)
-            if rows.numel() == 0:
-                continue
-            tail_lp, tail_ids = torch.topk(self._tail(x[rows], i), min(k, self.bounds[i + 1] - self.bounds[i]), dim=-1)
-            merged_lp = torch.cat([best[rows], head_lp[rows, head + i: head + i + 1] + tail_lp], dim=-1)
-            merged_ids = torch.cat([ids[rows], tail_ids + self.bounds[i]], dim=-1)
-            top, where = torch.topk(merged_lp, best.shape[1], dim=-1)
-            best, ids = best.clone(), ids.clone()
-            best[rows], ids[rows] = top, merged_ids.gather(1, where)
-        return best, ids
+        return top_k_words(head_lp, self.bounds, lambda rows, i: head_lp[rows, head + i: head + i + 1] + self._tail(x[rows], i),
+                           k, clusters)
 
+
+def top_k_words(head_lp: torch.Tensor, bounds: list[int], cluster_log_probs, k: int,
+                clusters: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The exact k most probable words per row, (log-probs, ids) [N, k], from the head's log-probabilities
+    [N, head words + clusters] and cluster_log_probs(rows, i): the log-probabilities of cluster i's words for those rows.
+
+    A tail word's probability is at most its cluster's, so a cluster whose probability is below the k-th best word
+    found so far cannot hold a top-k word, and its words are never computed (most rows need no cluster at all).
+    """
+    head = bounds[0]
+    best, ids = torch.topk(head_lp[:, :head], min(k, head), dim=-1)
+    for i in range(len(bounds) - 1 if clusters is None else min(clusters, len(bounds) - 1)):
+        rows = (head_lp[:, head + i] > best[:, -1]).nonzero().squeeze(1)
+        if rows.numel() == 0:
+            continue
+        tail_lp, tail_ids = torch.topk(cluster_log_probs(rows, i), min(k, bounds[i + 1] - bounds[i]), dim=-1)
+        merged_lp = torch.cat([best[rows], tail_lp], dim=-1)
+        merged_ids = torch.cat([ids[rows], tail_ids + bounds[i]], dim=-1)
+        top, where = torch.topk(merged_lp, best.shape[1], dim=-1)
+        best, ids = best.clone(), ids.clone()
+        best[rows], ids[rows] = top, merged_ids.gather(1, where)
+    return best, ids
+
+
+def _log_mean_exp(log_probs: list[torch.Tensor]) -> torch.Tensor:
+    """The log of the mean of the members' probabilities (not the mean of their log-probabilities: a word one
+    member rules out stays possible when the others like it)."""
+    return torch.logsumexp(torch.stack(log_probs), dim=0) - math.log(len(log_probs))
+
+
+class LMEnsemble(nn.Module):
+    """Language models of any sizes over one vocabulary that predict as one: the next word's distribution is the
+    mean of theirs.
+
+    Networks trained apart make different mistakes, and averaging their probabilities cancels some of them: two
+    networks suggest the intended word more often than either alone. Members may differ in depth and width, so
+    each reading is kept side by side on the feature axis: features() gives the members' top-layer outputs
+    concatenated, and the state holds every layer of every member in one [1, batch, ...] tensor pair, so code that
+    batches, splits and caches a single network's states works unchanged. Assembled from trained networks, never
+    trained as one. The first member is the one whose hidden state the pages show.
+    """
+
+    def __init__(self, config: LMConfig):
+        super().__init__()
+        self.config = config
+        first = replace(config, other_members=[])
+        configs = [first, *(replace(first, **sizes) for sizes in config.other_members)]
+        self.members = nn.ModuleList(LSTMLanguageModel(c) for c in configs)
+        self.bounds = self.members[0].bounds
+
+    @property
+    def hidden_size(self) -> int:
+        return sum(m.config.hidden for m in self.members)
+
+    def features(self, ids: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        states = self.member_states(state) if state is not None else [None] * len(self.members)
+        reads = [member.features(ids, s) for member, s in zip(self.members, states)]
+        return torch.cat([out for out, _ in reads], dim=-1), self._join_state([s for _, s in reads])
+
+    def _join_state(self, states: list[State]) -> State:
+        """Every member's (h, c) [layers, B, hidden] flattened into one (h, c) pair [1, B, sum of layers x hidden]."""
+        return tuple(torch.cat([s[part].transpose(0, 1).reshape(1, s[part].size(1), -1) for s in states], dim=-1)
+                     for part in (0, 1))
+
+    def member_states(self, state: State) -> list[State]:
+        """Each member's (h, c) [layers, B, hidden] from the ensemble's state."""
+        sizes = [m.config.layers * m.config.hidden for m in self.members]
+        h_parts, c_parts = (part.split(sizes, dim=-1) for part in state)
+        return [tuple(p.reshape(p.size(1), m.config.layers, m.config.hidden).transpose(0, 1).contiguous() for p in (h, c))
+                for m, h, c in zip(self.members, h_parts, c_parts)]
+
+    def log_probs(self, features: torch.Tensor, clusters: int | None = None) -> torch.Tensor:
+        """The mean of the members' next-word distributions, as log-probabilities. clusters: as LSTMLanguageModel's."""
+        return _log_mean_exp([m.log_probs(f, clusters) for m, f in zip(self.members, self._split_features(features))])
+
+    def top_words(self, features: torch.Tensor, k: int, clusters: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The exact k most probable next words of the mean distribution: (log-probs, ids), [N, k]. The shortcut of
+        top_k_words holds for the mean too: a tail word's mean probability is at most its cluster's."""
+        xs = [m.proj(m.drop(f)) for m, f in zip(self.members, self._split_features(features))]
+        heads = [m._head(x) for m, x in zip(self.members, xs)]
+        head = self.bounds[0]
+
+        def cluster_log_probs(rows: torch.Tensor, i: int) -> torch.Tensor:
+            return _log_mean_exp([h[rows, head + i: head + i + 1] + m._tail(x[rows], i)
+                                  for m, h, x in zip(self.members, heads, xs)])
+
+        return top_k_words(_log_mean_exp(heads), self.bounds, cluster_log_probs, k, clusters)
+
+    def _split_features(self, features: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return features.split([m.config.hidden for m in self.members], dim=-1)

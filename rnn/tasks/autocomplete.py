@@ -24,14 +24,15 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import torch
 
-from rnn.checkpoint import Bundle, bundle_dir, load_bundle, save_bundle
+from rnn.checkpoint import RETRAIN_COMMANDS, Bundle, bundle_dir, load_bundle, save_bundle
 from rnn.data.sentences import PTB, TATOEBA, read_lines, read_ptb, tatoeba_split
-from rnn.nets.lm import LMConfig, LSTMLanguageModel, State
+from rnn.nets.lm import LMConfig, LMEnsemble, LSTMLanguageModel, State
 from rnn.text import MAX_TOKENS, SPECIALS, Token, Vocab, tokenize
 from rnn.trace import Trace
 
 TASK = "autocomplete"
 SUGGESTIONS = 3  # words shown at a time in the keystroke simulation (the issue's definition)
+READOUT_WORDS = 5  # the trace's likeliest next words after each word
 CONTINUATION_WORDS = 5000  # the grey continuation's later words come from this many most frequent words
 # Tokens glued to the previous word when words are joined back into text.
 _NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", "n't", "'s", "'re", "'m", "'ll", "'ve", "'d", "%", ")"}
@@ -159,14 +160,24 @@ class AutocompleteModel:
 
     def __init__(self, bundle: Bundle):
         self.bundle = bundle
-        self.net: LSTMLanguageModel = bundle.model
+        self.net: LSTMLanguageModel | LMEnsemble = bundle.model
+        # the lead network: the single one, or an ensemble's first member. The trace shows its hidden state, and it
+        # alone writes the grey continuation (the beam search's many steps would cost twice as much with two)
+        self.lead: LSTMLanguageModel = self.net.members[0] if isinstance(self.net, LMEnsemble) else self.net
         self.vocab: Vocab = bundle.vocabs["words"]
         self.index = PrefixIndex(self.vocab)
         self.contexts = _LRU(256)  # a long text's entry holds up to 200 x hidden floats
         self.expansions = _LRU(4096)  # one beam-search step each: a state and a few next words
+        # every text starts here, so this reading is kept for good (outside the caches); every later word extends a
+        # reading by one step, which is far cheaper than nn.LSTM's call on a whole text
+        self.start = self._read(())
+
+    def lead_state(self, state: State) -> State:
+        """The lead network's part of a state of self.net."""
+        return self.net.member_states(state)[0] if isinstance(self.net, LMEnsemble) else state
 
     def recurrent_layers(self) -> dict[str, torch.nn.Module]:
-        return {"lstm": self.net.lstm}
+        return {"lstm": self.lead.lstm}
 
     def clear_caches(self) -> None:
         self.contexts.clear()
@@ -174,21 +185,27 @@ class AutocompleteModel:
 
     def read_context(self, ids: tuple[int, ...]) -> Context:
         """The LSTM's reading of <bos> and ids (cached; extends the cached reading of ids[:-1] when there is one)."""
+        if not ids:
+            return self.start
         known = self.contexts.get(ids)
-        if known is not None:
-            return known
-        parent = self.contexts.get(ids[:-1]) if ids else None
+        if known is None:
+            known = self._read(ids)
+            self.contexts.put(ids, known)
+        return known
+
+    def _read(self, ids: tuple[int, ...]) -> Context:
+        parent = self.start if len(ids) == 1 else self.contexts.get(ids[:-1]) if ids else None
         with torch.inference_mode():
             if parent is not None:
                 step, state = self.net.features(torch.tensor([[ids[-1]]]), parent.state)
-                feats, readout = torch.cat([parent.feats, step[0]]), parent.readout + tuple(_readout(self, step[0]))
-            else:
+                feats, readout = torch.cat([parent.feats, step[0]]), parent.readout
+            else:  # the last word's readout comes from its whole distribution, computed below anyway
                 out, state = self.net.features(torch.tensor([[self.vocab.bos_id, *ids]]))
-                feats, readout = out[0], tuple(_readout(self, out[0, 1:]))
+                feats, readout = out[0], tuple(_readout(self, out[0, 1:-1]))
             log_probs = self.net.log_probs(feats[-1][None])[0]
-        context = Context(feats, state, readout, log_probs, log_probs.exp().numpy())
-        self.contexts.put(ids, context)
-        return context
+        if ids:
+            readout += tuple(_readout_rows(self, *torch.topk(log_probs[None], READOUT_WORDS)))
+        return Context(feats, state, readout, log_probs, log_probs.exp().numpy())
 
     def sentence_log_probs(self, ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """(log-probs [len(ids)+1, V] before each word and at the end, hidden [len(ids), H] after each word)."""
@@ -197,8 +214,8 @@ class AutocompleteModel:
         return self.net.log_probs(feats[0]), feats[0, 1:]
 
 
-def _build(config: LMConfig, vocabs: dict[str, Vocab]) -> LSTMLanguageModel:
-    return LSTMLanguageModel(config)
+def _build(config: LMConfig, vocabs: dict[str, Vocab]) -> LSTMLanguageModel | LMEnsemble:
+    return LMEnsemble(config) if config.other_members else LSTMLanguageModel(config)
 
 
 def load(directory: str | Path | None = None) -> AutocompleteModel:
@@ -264,20 +281,22 @@ def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Seq
     CONTINUATION_WORDS, as in Smart Compose (a rare word is seldom the right guess, and skipping the rarest
     words' output layer halves each step's cost).
 
-    A beam's score is its mean log-probability per word, so the search does not simply prefer the shortest
-    continuation. Beams that need a new LSTM step advance together in one batched step, and only their top words
-    are computed (top_words). Each step is cached by the words it has read (context and beam words together), so
+    The first word's probability is the whole model's (the completions'); the lead network alone chooses the words
+    after it (see AutocompleteModel.lead). A beam's score is its mean log-probability per word, so the search does
+    not simply prefer the shortest continuation. Beams that need a new LSTM step advance together in one batched
+    step, and only their top words are computed (top_words). Each step is cached by the words it has read (context and beam words together), so
     the next keystroke's search mostly walks paths already taken: typing "sp" and then "spr" both start
     "spring ...", and after "Paris" the search for "Paris " starts where the one for "Paris" went.
     """
     banned = {model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id}
     k = width + 1  # one spare for <unk> (<pad> and <bos> are never a next word in training, so never likely)
-    clusters = sum(1 for bound in model.net.bounds[1:] if bound <= CONTINUATION_WORDS)
+    clusters = sum(1 for bound in model.lead.bounds[1:] if bound <= CONTINUATION_WORDS)
     context = model.read_context(ids)
     here = context.next_log_probs
     start = list(first) if first is not None else torch.topk(here, k).indices.tolist()
     # path (words after the context) -> (LSTM state after it, log-probs and ids of its k likeliest next words)
-    nodes: dict[tuple[int, ...], tuple[State, list[float], list[int]]] = {(): (context.state, here[start].tolist(), start)}
+    root = (model.lead_state(context.state), here[start].tolist(), start)
+    nodes: dict[tuple[int, ...], tuple[State, list[float], list[int]]] = {(): root}
     beams: list[tuple[float, list[int]]] = [(0.0, [])]
     finished: list[tuple[float, list[int]]] = []
     for _ in range(max_words):
@@ -291,8 +310,8 @@ def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Seq
         if missing:
             h = torch.cat([nodes[path[:-1]][0][0] for path in missing], dim=1)
             c = torch.cat([nodes[path[:-1]][0][1] for path in missing], dim=1)
-            feats, (h, c) = model.net.features(torch.tensor([[path[-1]] for path in missing]), (h, c))
-            top_lp, top_ids = model.net.top_words(feats[:, -1], k, clusters)
+            feats, (h, c) = model.lead.features(torch.tensor([[path[-1]] for path in missing]), (h, c))
+            top_lp, top_ids = model.lead.top_words(feats[:, -1], k, clusters)
             for j, path in enumerate(missing):
                 nodes[path] = ((h[:, j: j + 1].clone(), c[:, j: j + 1].clone()), top_lp[j].tolist(), top_ids[j].tolist())
                 model.expansions.put(ids + path, nodes[path])
@@ -316,10 +335,13 @@ def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Seq
 
 
 def _readout(model: AutocompleteModel, feats: torch.Tensor) -> list[dict[str, float]]:
-    """The five most likely next words after each row of features, for the trace."""
-    top_lp, top_ids = model.net.top_words(feats, 5)
+    """The READOUT_WORDS most likely next words after each row of features, for the trace."""
+    return _readout_rows(model, *model.net.top_words(feats, READOUT_WORDS))
+
+
+def _readout_rows(model: AutocompleteModel, top_lp: torch.Tensor, top_ids: torch.Tensor) -> list[dict[str, float]]:
     return [{model.vocab.itos[int(i)]: round(float(lp.exp()), 5) for lp, i in zip(top_lp[t], top_ids[t])}
-            for t in range(len(feats))]
+            for t in range(len(top_lp))]
 
 
 def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
@@ -330,15 +352,12 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     words = [t.text for t in all_tokens]
     ids = model.vocab.encode(words)
     n = len(context)
-    # the context's reading is cached (typing inside a word does not change it); only the half-typed word, for the
-    # trace, is read here, from the state after the context
+    # the context's reading is cached (typing inside a word does not change it); the trace also reads the half-typed
+    # word, one step more and cached as well: its letters are mostly one unknown word until they make a known one,
+    # and once a space completes it this same reading is the next context
     reading = model.read_context(tuple(ids[:n]))
-    feats, readout = reading.feats, list(reading.readout)
-    with torch.inference_mode():
-        if len(ids) > n:
-            tail = model.net.features(torch.tensor([ids[n:]]), reading.state)[0][0]
-            feats = torch.cat([feats, tail])
-            readout += _readout(model, tail)
+    with_half_word = model.read_context(tuple(ids)) if len(ids) > n else reading
+    feats, readout = with_half_word.feats, with_half_word.readout
     here = reading.next_probs
     likeliest = np.argpartition(-here, k + 3)[: k + 3]
     likeliest = likeliest[np.argsort(-here[likeliest], kind="stable")]
@@ -348,7 +367,8 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     with torch.inference_mode():  # the grey text starts with one of the completions (any word when none is typed)
         continuation = beam_continuation(model, tuple(ids[:n]), completion_ids)
     # a copy: the context's part of it lives in the shared cache
-    trace = Trace(tokens=words, known=model.vocab.known(words), hidden=feats[1:].numpy().copy(), readout=readout,
+    hidden = feats[1:, : model.lead.hidden_size]
+    trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy().copy(), readout=readout,
                   readout_title="the most likely next word")
     notes = []
     if prefix and not completions:
@@ -493,8 +513,13 @@ def train_cli(argv: list[str]) -> int:
                    help="distil: also learn the averaged next-word distributions of these trained bundles (same vocabulary)")
     p.add_argument("--teacher-weight", type=float, default=0.5,
                    help="with --teacher: the teachers' share of the target (the rest is the true next word)")
+    p.add_argument("--ensemble", nargs="+", default=None, metavar="DIR",
+                   help="instead of training: join these trained bundles (same data and vocabulary, any sizes) into one "
+                        "that averages their next-word probabilities; the first writes the grey continuation")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.ensemble:
+        return _assemble_ensemble(args, argv)
     with torch.device(args.device):  # every tensor the training and validation make goes to that device
         return _train(args, argv)
 
@@ -517,6 +542,8 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     earlier = {"curve": [], "train_seconds": 0.0, "command": ""}
     start = load(args.init) if args.init else None
     if start:
+        if isinstance(start.net, LMEnsemble):
+            raise SystemExit(f"{args.init} holds an ensemble: continue one of its members (the card's 'members' lists them)")
         if start.vocab.itos != vocab.itos or replace(start.bundle.config, dropout=config.dropout) != config:
             raise SystemExit(f"{args.init} was trained with another vocabulary or architecture")
         config.dropout = start.bundle.config.dropout if args.dropout is None else args.dropout
@@ -561,11 +588,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     train_seconds = round(result.seconds + earlier["train_seconds"], 1)
     done = earlier["curve"][-1]["epoch"] if earlier["curve"] else 0
     model = AutocompleteModel(Bundle(model=net, config=config, vocabs={"words": vocab}, card={}))
-    print("measuring on the validation split (LSTM and n-gram, with the keystroke simulation)...", flush=True)
-    metrics = score(valid_text, lstm_sentence_probs(model), vocab)
-    ngram = ngram_for(vocab, train_text)
-    baseline = score(valid_text, ngram.sentence_probs, vocab)
-    print(f"LSTM {metrics}\nn-gram {baseline}", flush=True)
+    metrics, baseline = _measure(model, train_text, valid_text)
     command = "python -m rnn.train autocomplete" + ("" if not argv else " " + " ".join(argv))
     command = f"{earlier['command']} && {command}" if args.init else command
     card = {
@@ -598,6 +621,63 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     }
     save_bundle(args.out, net, config, {"words": vocab}, card)
     print(f"bundle written to {args.out}", flush=True)
+    return 0
+
+
+def _measure(model: AutocompleteModel, train_text: list[str], valid_text: list[str]) -> tuple[dict, dict]:
+    """The card's scores on the validation split: the LSTM's, and the n-gram's fitted on train_text."""
+    print("measuring on the validation split (LSTM and n-gram, with the keystroke simulation)...", flush=True)
+    metrics = score(valid_text, lstm_sentence_probs(model), model.vocab)
+    baseline = score(valid_text, ngram_for(model.vocab, train_text).sentence_probs, model.vocab)
+    print(f"LSTM {metrics}\nn-gram {baseline}", flush=True)
+    return metrics, baseline
+
+
+def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
+    """--ensemble: one bundle from several trained ones. The card measures the ensemble and each member alone, keeps
+    the first one's curve, and its command rebuilds every member and then joins them."""
+    from rnn.training import count_parameters, ensemble_command, ensemble_train_seconds
+
+    started = time.monotonic()
+    members = [load(directory) for directory in args.ensemble]
+    first = members[0]
+    for directory, member in zip(args.ensemble, members):
+        if isinstance(member.net, LMEnsemble) or member.vocab.itos != first.vocab.itos \
+                or member.bundle.config.cutoffs != first.bundle.config.cutoffs:
+            raise SystemExit(f"{directory} cannot join: an ensemble needs single networks trained on the same data "
+                             "and vocabulary")
+    sizes = ("emb", "hidden", "layers", "dropout")
+    config = replace(first.bundle.config, other_members=[{k: getattr(m.bundle.config, k) for k in sizes} for m in members[1:]])
+    net = LMEnsemble(config)
+    for slot, member in zip(net.members, members):
+        slot.load_state_dict(member.net.state_dict())
+    net.eval()
+    model = AutocompleteModel(Bundle(model=net, config=config, vocabs={"words": first.vocab}, card={}))
+    train_text, valid_text = tatoeba_split(args.data)
+    metrics, baseline = _measure(model, train_text, valid_text)
+    cards = [m.bundle.card for m in members]
+    card = {
+        **cards[0],
+        "model": f"ensemble of {len(members)} word-level LSTM language models ("
+                 + ", ".join(f"{m.config.layers} x {m.config.hidden}" for m in net.members)
+                 + f"), their next-word probabilities averaged; {config.emb}-d tied embeddings, adaptive softmax over "
+                   f"{len(first.vocab):,} words",
+        "parameters": count_parameters(net),
+        "command": ensemble_command(cards, " ".join([RETRAIN_COMMANDS[TASK], *argv])),
+        "metrics": metrics,
+        "baselines": {"Kneser-Ney trigram": baseline},
+        "headline": {**cards[0]["headline"], "value": metrics["keystroke_savings"]},
+        "train_seconds": round(ensemble_train_seconds(cards) + time.monotonic() - started, 1),
+        "trained_on": ", ".join(dict.fromkeys(c.get("trained_on") for c in cards if c.get("trained_on"))),
+        # each alone, measured the same way: the card shows what averaging added
+        "members": [{"bundle": str(directory), "model": f"{m.config.layers} x {m.config.hidden} LSTM", "train_seconds": card.get("train_seconds"),
+                     "metrics": score(valid_text, lstm_sentence_probs(member), first.vocab)}
+                    for directory, member, card, m in zip(args.ensemble, members, cards, net.members)],
+        "notes": cards[0].get("notes", "") + f" The curve is the first of the {len(members)} networks'; each one's "
+                 "own scores are beside the ensemble's. The grey continuation is the first network's alone.",
+    }
+    save_bundle(args.out, net, config, {"words": first.vocab}, card)
+    print(f"ensemble {metrics}\nbundle written to {args.out}", flush=True)
     return 0
 
 

@@ -25,7 +25,7 @@ from rnn.nets.seq2seq import Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, b
 from rnn.nets.seq2seq import build as build_network
 from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
 from rnn.trace import Trace
-from rnn.training import count_parameters, fit, trained_on
+from rnn.training import count_parameters, ensemble_command, ensemble_train_seconds, fit, trained_on
 
 TASK = "translate"
 MAX_TRAIN_TOKENS = 25  # longer pairs are rare in Tatoeba and cost the most per example
@@ -503,15 +503,13 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
     greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
     beam_metrics = evaluate_pairs(model, valid_pairs, beam=args.beam)
     cards = [m.bundle.card for m in members]
-    # every member's own command chain once, in order, then this one: the card says how to rebuild all of it
-    commands = dict.fromkeys(c for card in cards for c in card.get("command", "").split(" && ") if c)
     card = {
         **cards[0],
         "model": f"ensemble of {len(members)} networks, each a bidirectional GRU encoder ({config.enc_hidden}×2) → "
                  f"GRU decoder ({config.dec_hidden}) with Luong attention; their probabilities averaged at every step; "
                  f"word units, beam search {args.beam}, <unk> replaced through attention",
         "parameters": count_parameters(net),
-        "command": " && ".join([*commands, " ".join([RETRAIN_COMMANDS[TASK], *argv])]),
+        "command": ensemble_command(cards, " ".join([RETRAIN_COMMANDS[TASK], *argv])),
         "metrics": {"bleu": beam_metrics["bleu"], "chrf": beam_metrics["chrf"],
                     "bleu_greedy": greedy_metrics["bleu"], "chrf_greedy": greedy_metrics["chrf"],
                     "n_sentences": beam_metrics["n_sentences"], "n_pairs": beam_metrics["n_pairs"]},
@@ -520,7 +518,7 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
                     for d, m, card in zip(args.ensemble, members, cards)],  # each alone, decoded as the ensemble is
         "headline": {**cards[0].get("headline", {}), "key": "bleu", "label": f"validation BLEU (beam {args.beam})",
                      "value": beam_metrics["bleu"], "format": "num"},
-        "train_seconds": round(_training_seconds(cards) + time.monotonic() - started, 1),
+        "train_seconds": round(ensemble_train_seconds(cards) + time.monotonic() - started, 1),
         "notes": cards[0].get("notes", "") + f" The curve is the first member's; the {len(members)} members' scores "
                                                "are under 'members'.",
     }
@@ -528,14 +526,6 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
     Path(args.out, LEXICON_FILE).write_text(json.dumps(first.lexicon, ensure_ascii=False), encoding="utf-8")
     print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nsaved {args.out}", flush=True)
     return 0
-
-
-def _training_seconds(cards: list[dict]) -> float:
-    """The members' training time, counting shared history once: a member resumed from another already includes
-    that one's seconds (its command starts with the other's command)."""
-    commands = [card.get("command", "") for card in cards]
-    return sum(card.get("train_seconds", 0) for card, command in zip(cards, commands)
-               if not any(other.startswith(command + " && ") for other in commands if command))
 
 
 def _average_if_better(net: Seq2Seq, states: list[dict], best_bleu: float, validate) -> bool:
