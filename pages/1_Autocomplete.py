@@ -80,6 +80,10 @@ def autocompleter() -> None:
     st.plotly_chart(viz.prob_bars(result.next_words, title), width="stretch", key="next_bars")
     st.caption("The network scores all the words it knows; these are its top guesses with their probabilities. "
                "`.` or `?` mean it thinks the sentence could end here.")
+    if model.networks > 1:
+        st.caption(f"The bars and the buttons average {model.networks} networks trained apart, which corrects some of "
+                   "each one's mistakes (the model card shows each one alone). The grey text and the guesses after "
+                   "each word below are the first network's, whose memory the Hidden State page shows.")
 
     with st.expander("✍️ Let it write", expanded=False):
         temperature = st.slider("Temperature", 0.1, 1.5, 0.8, 0.1, key="temperature", bind="query-params",

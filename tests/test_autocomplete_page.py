@@ -79,3 +79,28 @@ def test_the_model_card_shows_how_each_teacher_was_built():
     assert [c.value for c in at.code][1:] == ["python -m rnn.train autocomplete --hidden 512",
                                               "python -m rnn.train autocomplete --layers 1"]
     assert "Teacher 2" in " ".join(m.value for m in at.markdown)
+
+
+def test_an_ensembles_card_shows_each_network_alone_beside_it():
+    def card_with_members():
+        from rnn import ui
+
+        ui.model_card({"task": "autocomplete", "model": "ensemble of 2", "metrics": {"keystroke_savings": 0.58},
+                       "members": [{"model": "2 x 512 LSTM", "metrics": {"keystroke_savings": 0.577}},
+                                   {"model": "1 x 512 LSTM", "metrics": {"keystroke_savings": 0.575}}],
+                       "baselines": {"Kneser-Ney trigram": {"keystroke_savings": 0.549}}})
+
+    at = AppTest.from_function(card_with_members).run()
+    assert not at.exception
+    rows = list(at.dataframe[0].value.index)
+    assert rows == ["This RNN (ensemble of 2)", "Network 1 of the ensemble alone (2 x 512 LSTM)",
+                    "Network 2 of the ensemble alone (1 x 512 LSTM)", "Kneser-Ney trigram"]
+
+
+def test_the_page_says_when_several_networks_suggest_together():
+    from rnn.tasks import autocomplete
+
+    app = run_page()
+    app.text_input(key="text").input("I would like to ").run()
+    said = " ".join(c.value for c in app.caption)
+    assert ("networks trained apart" in said) == (autocomplete.load().networks > 1)

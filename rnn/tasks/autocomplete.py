@@ -138,14 +138,15 @@ class _LRU:
             self.items.clear()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
-    """What the LSTM made of the complete words typed so far (shared between keystrokes: never changed)."""
+    """What the LSTM made of the words typed so far (shared between keystrokes: never changed once read)."""
     feats: torch.Tensor  # [n+1, hidden] top-layer outputs after <bos> and after each word
     state: State  # the LSTM state after the last word
     readout: tuple[dict[str, float], ...]  # the trace's five likeliest next words after each word
-    next_log_probs: torch.Tensor  # [V] the next-word log-distribution after the last word
-    next_probs: np.ndarray  # the same, as probabilities
+    # the whole next-word distribution after the last word, (log-probs [V], probabilities [V]): computed when first
+    # asked for (AutocompleteModel.next_words), as the reading of a half-typed word is only shown, never continued
+    distribution: tuple[torch.Tensor, np.ndarray] | None = None
 
 
 class AutocompleteModel:
@@ -161,8 +162,9 @@ class AutocompleteModel:
     def __init__(self, bundle: Bundle):
         self.bundle = bundle
         self.net: LSTMLanguageModel | LMEnsemble = bundle.model
-        # the lead network: the single one, or an ensemble's first member. The trace shows its hidden state, and it
-        # alone writes the grey continuation (the beam search's many steps would cost twice as much with two)
+        # the lead network: the single one, or an ensemble's first member. The suggestions are the whole model's;
+        # the trace (the memory and the guesses after each word) is the lead's, and it alone writes the grey
+        # continuation: with every network, a keystroke's beam search and guesses would cost about twice as much
         self.lead: LSTMLanguageModel = self.net.members[0] if isinstance(self.net, LMEnsemble) else self.net
         self.vocab: Vocab = bundle.vocabs["words"]
         self.index = PrefixIndex(self.vocab)
@@ -171,6 +173,11 @@ class AutocompleteModel:
         # every text starts here, so this reading is kept for good (outside the caches); every later word extends a
         # reading by one step, which is far cheaper than nn.LSTM's call on a whole text
         self.start = self._read(())
+
+    @property
+    def networks(self) -> int:
+        """How many networks suggest together (1, or an ensemble's size)."""
+        return len(self.net.members) if isinstance(self.net, LMEnsemble) else 1
 
     def lead_state(self, state: State) -> State:
         """The lead network's part of a state of self.net."""
@@ -198,14 +205,18 @@ class AutocompleteModel:
         with torch.inference_mode():
             if parent is not None:
                 step, state = self.net.features(torch.tensor([[ids[-1]]]), parent.state)
-                feats, readout = torch.cat([parent.feats, step[0]]), parent.readout
-            else:  # the last word's readout comes from its whole distribution, computed below anyway
-                out, state = self.net.features(torch.tensor([[self.vocab.bos_id, *ids]]))
-                feats, readout = out[0], tuple(_readout(self, out[0, 1:-1]))
-            log_probs = self.net.log_probs(feats[-1][None])[0]
-        if ids:
-            readout += tuple(_readout_rows(self, *torch.topk(log_probs[None], READOUT_WORDS)))
-        return Context(feats, state, readout, log_probs, log_probs.exp().numpy())
+                return Context(torch.cat([parent.feats, step[0]]), state, parent.readout + tuple(_readout(self, step[0])))
+            out, state = self.net.features(torch.tensor([[self.vocab.bos_id, *ids]]))
+            return Context(out[0], state, tuple(_readout(self, out[0, 1:])))
+
+    def next_words(self, context: Context) -> tuple[torch.Tensor, np.ndarray]:
+        """The next-word distribution after a reading, (log-probs [V], probabilities [V]); kept with the reading.
+        (Two threads may both compute it the first time: the same numbers, so either may win.)"""
+        if context.distribution is None:
+            with torch.inference_mode():
+                log_probs = self.net.log_probs(context.feats[-1][None])[0]
+            context.distribution = (log_probs, log_probs.exp().numpy())
+        return context.distribution
 
     def sentence_log_probs(self, ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """(log-probs [len(ids)+1, V] before each word and at the end, hidden [len(ids), H] after each word)."""
@@ -292,7 +303,7 @@ def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Seq
     k = width + 1  # one spare for <unk> (<pad> and <bos> are never a next word in training, so never likely)
     clusters = sum(1 for bound in model.lead.bounds[1:] if bound <= CONTINUATION_WORDS)
     context = model.read_context(ids)
-    here = context.next_log_probs
+    here = model.next_words(context)[0]
     start = list(first) if first is not None else torch.topk(here, k).indices.tolist()
     # path (words after the context) -> (LSTM state after it, log-probs and ids of its k likeliest next words)
     root = (model.lead_state(context.state), here[start].tolist(), start)
@@ -335,13 +346,11 @@ def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Seq
 
 
 def _readout(model: AutocompleteModel, feats: torch.Tensor) -> list[dict[str, float]]:
-    """The READOUT_WORDS most likely next words after each row of features, for the trace."""
-    return _readout_rows(model, *model.net.top_words(feats, READOUT_WORDS))
-
-
-def _readout_rows(model: AutocompleteModel, top_lp: torch.Tensor, top_ids: torch.Tensor) -> list[dict[str, float]]:
+    """The lead network's READOUT_WORDS most likely next words after each row of features, for the trace (whose
+    hidden state is the lead's too)."""
+    top_lp, top_ids = model.lead.top_words(feats[:, : model.lead.hidden_size], READOUT_WORDS)
     return [{model.vocab.itos[int(i)]: round(float(lp.exp()), 5) for lp, i in zip(top_lp[t], top_ids[t])}
-            for t in range(len(top_lp))]
+            for t in range(len(feats))]
 
 
 def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
@@ -358,7 +367,7 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     reading = model.read_context(tuple(ids[:n]))
     with_half_word = model.read_context(tuple(ids)) if len(ids) > n else reading
     feats, readout = with_half_word.feats, with_half_word.readout
-    here = reading.next_probs
+    here = model.next_words(reading)[1]
     likeliest = np.argpartition(-here, k + 3)[: k + 3]
     likeliest = likeliest[np.argsort(-here[likeliest], kind="stable")]
     next_ids = [i for i in likeliest if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
