@@ -677,7 +677,7 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
         "baselines": {"Kneser-Ney trigram": baseline},
         "headline": {**cards[0]["headline"], "value": metrics["keystroke_savings"]},
         "train_seconds": round(ensemble_train_seconds(cards) + time.monotonic() - started, 1),
-        "trained_on": ", ".join(dict.fromkeys(c.get("trained_on") for c in cards if c.get("trained_on"))),
+        "trained_on": "; ".join(f"network {n}: {c['trained_on']}" for n, c in enumerate(cards, 1) if c.get("trained_on")),
         # each alone, measured the same way: the card shows what averaging added
         "members": [{"bundle": str(directory), "model": f"{m.config.layers} x {m.config.hidden} LSTM", "train_seconds": card.get("train_seconds"),
                      "metrics": score(valid_text, lstm_sentence_probs(member), first.vocab)}
