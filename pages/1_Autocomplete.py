@@ -43,6 +43,11 @@ def _grey(typed: str, suggestion: str) -> str:
             f'<span style="color:#8A8F98">{html.escape(suggestion)}</span></div>')
 
 
+def _percent(probability: float) -> str:
+    """A probability as a percentage; "<1%" rather than a rounded "0%", which reads as "impossible" to a student."""
+    return "<1%" if probability < 0.005 else f"{probability:.0%}"
+
+
 ui.example_picker("Try an example", EXAMPLES, key="example")
 
 
@@ -68,7 +73,7 @@ def autocompleter() -> None:
         if result.completions:
             cols = st.columns(len(result.completions))
             for col, (word, prob) in zip(cols, result.completions.items()):
-                col.button(f"{word}  ({prob:.0%})", key=f"complete-{word}", width="stretch",
+                col.button(f"{word}  ({_percent(prob)})", key=f"complete-{word}", width="stretch",
                            on_click=_set_text, args=(result.completed([word]) + " ",))
         for note in result.notes:
             st.caption(note)
@@ -105,7 +110,7 @@ def autocompleter() -> None:
                    "temperature; then the network reads its own word and guesses again.")
 
     with st.expander("What the network guessed after each word"):
-        rows = [{"after": word, "top guesses": ", ".join(f"{w} {p:.0%}" for w, p in list(guesses.items())[:3])}
+        rows = [{"after": word, "top guesses": ", ".join(f"{w} {_percent(p)}" for w, p in list(guesses.items())[:3])}
                 for word, guesses in zip(result.trace.tokens, result.trace.readout)]
         if rows:
             st.dataframe(rows, hide_index=True, width="stretch")

@@ -171,8 +171,9 @@ def headline_text(card: dict | None) -> str:
 
 def metrics_table(card: dict) -> pd.DataFrame:
     """One row for the model, one per ensemble member measured alone, and one per baseline; a column per metric."""
-    rows = {f"This RNN ({card.get('model', 'recurrent model')})": card.get("metrics", {})}
-    rows.update({f"Network {number} of the ensemble alone ({member.get('model', '')})": member["metrics"]
+    # the model is described above the table: a short label keeps the numbers in view on a phone
+    rows = {"This RNN": card.get("metrics", {})}
+    rows.update({f"Network {number} alone ({member.get('model', '')})": member["metrics"]
                  for number, member in enumerate(card.get("members") or [], 1) if "metrics" in member})
     rows.update(card.get("baselines", {}))
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -93,8 +93,7 @@ def test_an_ensembles_card_shows_each_network_alone_beside_it():
     at = AppTest.from_function(card_with_members).run()
     assert not at.exception
     rows = list(at.dataframe[0].value.index)
-    assert rows == ["This RNN (ensemble of 2)", "Network 1 of the ensemble alone (2 x 512 LSTM)",
-                    "Network 2 of the ensemble alone (1 x 512 LSTM)", "Kneser-Ney trigram"]
+    assert rows == ["This RNN", "Network 1 alone (2 x 512 LSTM)", "Network 2 alone (1 x 512 LSTM)", "Kneser-Ney trigram"]
 
 
 def test_the_page_says_when_several_networks_suggest_together():

@@ -100,9 +100,11 @@ def test_page_runs_for_each_model(name):
     assert "One set of weights, shared by all" in markdown
     # the parameter count on the page is the real model's
     module = __import__(f"rnn.tasks.{MODELS[name]}", fromlist=["load"])
-    layers = module.load().recurrent_layers()
-    total = sum(p.numel() for layer in layers.values() for p in layer.parameters())
+    model = module.load()
+    total = sum(p.numel() for layer in model.recurrent_layers().values() for p in layer.parameters())
     assert f"{total:,} parameters in the recurrent" in markdown
+    # an ensemble shows its first network, and says so
+    assert ("networks trained apart" in markdown) == (getattr(model, "networks", 1) > 1)
 
 
 def test_step_by_step_view_comes_from_the_url_and_narrates():
