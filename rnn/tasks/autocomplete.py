@@ -143,9 +143,9 @@ class Context:
     """What the LSTM made of the words typed so far (shared between keystrokes: never changed once read)."""
     feats: torch.Tensor  # [n+1, hidden] top-layer outputs after <bos> and after each word
     state: State  # the LSTM state after the last word
-    readout: tuple[dict[str, float], ...]  # the trace's five likeliest next words after each word
+    readout: tuple[dict[str, float], ...]  # the trace's READOUT_WORDS likeliest next words after each word
     # the whole next-word distribution after the last word, (log-probs [V], probabilities [V]): computed when first
-    # asked for (AutocompleteModel.next_words), as the reading of a half-typed word is only shown, never continued
+    # asked for (AutocompleteModel.distribution), as the reading of a half-typed word is only shown, never continued
     distribution: tuple[torch.Tensor, np.ndarray] | None = None
 
 
@@ -201,7 +201,11 @@ class AutocompleteModel:
         return known
 
     def _read(self, ids: tuple[int, ...]) -> Context:
-        parent = self.start if len(ids) == 1 else self.contexts.get(ids[:-1]) if ids else None
+        """Read ids, extending the reading of ids[:-1] by one step when it is at hand."""
+        if not ids:
+            parent = None
+        else:
+            parent = self.start if len(ids) == 1 else self.contexts.get(ids[:-1])
         with torch.inference_mode():
             if parent is not None:
                 step, state = self.net.features(torch.tensor([[ids[-1]]]), parent.state)
@@ -209,7 +213,7 @@ class AutocompleteModel:
             out, state = self.net.features(torch.tensor([[self.vocab.bos_id, *ids]]))
             return Context(out[0], state, tuple(_readout(self, out[0, 1:])))
 
-    def next_words(self, context: Context) -> tuple[torch.Tensor, np.ndarray]:
+    def distribution(self, context: Context) -> tuple[torch.Tensor, np.ndarray]:
         """The next-word distribution after a reading, (log-probs [V], probabilities [V]); kept with the reading.
         (Two threads may both compute it the first time: the same numbers, so either may win.)"""
         if context.distribution is None:
@@ -295,15 +299,15 @@ def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Seq
     The first word's probability is the whole model's (the completions'); the lead network alone chooses the words
     after it (see AutocompleteModel.lead). A beam's score is its mean log-probability per word, so the search does
     not simply prefer the shortest continuation. Beams that need a new LSTM step advance together in one batched
-    step, and only their top words are computed (top_words). Each step is cached by the words it has read (context and beam words together), so
-    the next keystroke's search mostly walks paths already taken: typing "sp" and then "spr" both start
-    "spring ...", and after "Paris" the search for "Paris " starts where the one for "Paris" went.
+    step, and only their top words are computed (top_words). Each step is cached by the words it has read (context
+    and beam words together), so the next keystroke's search mostly walks paths already taken: typing "sp" and then
+    "spr" both start "spring ...", and after "Paris" the search for "Paris " starts where the one for "Paris" went.
     """
     banned = {model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id}
     k = width + 1  # one spare for <unk> (<pad> and <bos> are never a next word in training, so never likely)
     clusters = sum(1 for bound in model.lead.bounds[1:] if bound <= CONTINUATION_WORDS)
     context = model.read_context(ids)
-    here = model.next_words(context)[0]
+    here = model.distribution(context)[0]
     start = list(first) if first is not None else torch.topk(here, k).indices.tolist()
     # path (words after the context) -> (LSTM state after it, log-probs and ids of its k likeliest next words)
     root = (model.lead_state(context.state), here[start].tolist(), start)
@@ -367,7 +371,7 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     reading = model.read_context(tuple(ids[:n]))
     with_half_word = model.read_context(tuple(ids)) if len(ids) > n else reading
     feats, readout = with_half_word.feats, with_half_word.readout
-    here = model.next_words(reading)[1]
+    here = model.distribution(reading)[1]
     likeliest = np.argpartition(-here, k + 3)[: k + 3]
     likeliest = likeliest[np.argsort(-here[likeliest], kind="stable")]
     next_ids = [i for i in likeliest if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
