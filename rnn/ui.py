@@ -173,8 +173,9 @@ def metrics_table(card: dict) -> pd.DataFrame:
     """One row for the model, one per ensemble member measured alone, and one per baseline; a column per metric."""
     # the model is described above the table: a short label keeps the numbers in view on a phone
     rows = {"This RNN": card.get("metrics", {})}
-    rows.update({f"Network {number} alone ({member.get('model', '')})": member["metrics"]
-                 for number, member in enumerate(card.get("members") or [], 1) if "metrics" in member})
+    for number, member in enumerate(card.get("members") or [], 1):  # an ensemble's networks, each measured alone
+        scores = member.get("metrics") or {k: v for k, v in member.items() if k in card.get("metrics", {})}
+        rows[f"Network {number} alone" + (f" ({member['model']})" if member.get("model") else "")] = scores
     rows.update(card.get("baselines", {}))
     table = pd.DataFrame.from_dict(rows, orient="index")
     return table.apply(pd.to_numeric, errors="coerce").round(4)

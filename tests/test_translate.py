@@ -354,3 +354,15 @@ def test_page_translates_typed_text():
     assert not at.exception
     at.text_input(key="text").set_value("").run()
     assert not at.exception and at.info
+
+
+def test_the_cards_table_shows_each_network_of_the_ensemble_alone():
+    from rnn.ui import metrics_table
+
+    card = {"metrics": {"bleu": 40.15, "bleu_greedy": 37.15},
+            "members": [{"bundle": "a", "bleu": 39.66, "bleu_greedy": 36.44, "train_seconds": 100},
+                        {"bundle": "b", "bleu": 38.91, "bleu_greedy": 36.33, "train_seconds": 90}],
+            "baselines": {"word-by-word dictionary": {"bleu": 10.1}}}
+    table = metrics_table(card)
+    assert list(table.index) == ["This RNN", "Network 1 alone", "Network 2 alone", "word-by-word dictionary"]
+    assert table.loc["Network 2 alone", "bleu"] == 38.91 and "train_seconds" not in table.columns
