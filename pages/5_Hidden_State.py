@@ -57,8 +57,8 @@ with animation:
         f"Each square is one of the {trace.hidden.shape[1]} hidden units (blue positive, red negative, white near zero)"
         + (f"; the bars show {trace.readout_title.lower()}." if trace.readout else ".")
         + (" This model also reads right to left; shown here is the left-to-right direction." if trace.hidden_backward is not None else "")
-        + (f" This model is {networks} networks trained apart whose answers are averaged; shown here are the first "
-           "one's memory and guesses." if (networks := getattr(model, "networks", 1)) > 1 else "")
+        + (f" This model is {networks} networks trained apart whose answers are averaged; the memory shown is the "
+           "first one's." if (networks := getattr(model, "networks", 1)) > 1 else "")
     )
     mode = st.segmented_control("View", ["Animation", "Step by step"], default="Animation", key="view",
                                 bind="query-params", help="Step by step needs no motion and works from the keyboard.")

@@ -395,7 +395,10 @@ def test_ensemble_cli_joins_bundles_measures_each_and_is_used_by_the_page_code(b
     both = [ac.lstm_sentence_probs(m)(m.vocab.encode(["you", "like", "the"]))[-1] for m in (first, second)]
     mean = (both[0] + both[1]) / 2
     assert result.completions and all(abs(p - mean[model.vocab.id(w)]) < 1e-4 for w, p in result.completions.items())
-    assert result.trace.hidden.shape == (4, 16)  # the lead network's memory
+    assert result.trace.hidden.shape == (4, 16)  # the lead network's memory, and its guesses
+    lead_guesses = model.lead.top_words(torch.tensor(result.trace.hidden[-1:]), ac.READOUT_WORDS)[1][0].tolist()
+    assert list(result.trace.readout[-1]) == [model.vocab.itos[i] for i in lead_guesses]
+    assert "first network" in result.trace.readout_title
     assert model.recurrent_layers()["lstm"] is model.net.members[0].lstm
     assert result.continuation and result.continuation[0] in result.completions
 
@@ -405,3 +408,14 @@ def test_ensemble_cli_joins_bundles_measures_each_and_is_used_by_the_page_code(b
     assert ac.train_cli([*common, "--min-freq", "50", "--hidden", "8", "--out", str(other)]) == 0  # the last --min-freq wins
     with pytest.raises(SystemExit, match="same data and vocabulary"):
         ac.train_cli(["--data", str(corpus), "--ensemble", str(bundle), str(other), "--out", str(tmp_path / "y")])
+
+
+def test_the_grey_continuation_stops_at_continuation_length_words(model):
+    for text in ("", "You li", "Tom ", "you like "):
+        model.clear_caches()
+        result = ac.predict(model, text)
+        ids = tuple(model.vocab.encode(result.context))
+        first = [model.vocab.id(w) for w in result.completions] if result.prefix else None
+        with torch.inference_mode():
+            searched = ac.beam_continuation(model, ids, first, max_words=ac.CONTINUATION_LENGTH)
+        assert result.continuation == searched and len(searched) <= ac.CONTINUATION_LENGTH

@@ -103,3 +103,11 @@ def test_the_page_says_when_several_networks_suggest_together():
     app.text_input(key="text").input("I would like to ").run()
     said = " ".join(c.value for c in app.caption)
     assert ("networks trained apart" in said) == (autocomplete.load().networks > 1)
+
+
+def test_an_unlikely_completion_reads_below_one_percent_not_zero():
+    app = run_page()
+    app.text_input(key="text").input("I would like to go to the be").run()
+    labels = [b.label for b in app.button if b.key and b.key.startswith("complete-")]
+    assert labels and not any(label.endswith("(0%)") for label in labels), labels
+    assert any(label.endswith("(<1%)") for label in labels), labels  # "best" and "beginning" are that unlikely here

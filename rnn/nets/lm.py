@@ -140,14 +140,18 @@ class LSTMLanguageModel(nn.Module):
         Faster than log_probs(): see top_k_words. clusters: look only at the head and this many tail clusters (the
         most frequent words); None: all words.
         """
+        return top_k_words(*self.scorer(features), self.bounds, k, clusters)
+
+    def scorer(self, features: torch.Tensor):
+        """What top_k_words needs for features [N, hidden]: the head's log-probabilities [N, head words + clusters],
+        and a function (rows, i) -> the log-probabilities of tail cluster i's words for those rows."""
         x = self.proj(self.drop(features))
         head_lp = self._head(x)
         head = self.bounds[0]
-        return top_k_words(head_lp, self.bounds, lambda rows, i: head_lp[rows, head + i: head + i + 1] + self._tail(x[rows], i),
-                           k, clusters)
+        return head_lp, lambda rows, i: head_lp[rows, head + i: head + i + 1] + self._tail(x[rows], i)
 
 
-def top_k_words(head_lp: torch.Tensor, bounds: list[int], cluster_log_probs, k: int,
+def top_k_words(head_lp: torch.Tensor, cluster_log_probs, bounds: list[int], k: int,
                 clusters: int | None) -> tuple[torch.Tensor, torch.Tensor]:
     """The exact k most probable words per row, (log-probs, ids) [N, k], from the head's log-probabilities
     [N, head words + clusters] and cluster_log_probs(rows, i): the log-probabilities of cluster i's words for those rows.
@@ -224,15 +228,10 @@ class LMEnsemble(nn.Module):
     def top_words(self, features: torch.Tensor, k: int, clusters: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """The exact k most probable next words of the mean distribution: (log-probs, ids), [N, k]. The shortcut of
         top_k_words holds for the mean too: a tail word's mean probability is at most its cluster's."""
-        xs = [m.proj(m.drop(f)) for m, f in zip(self.members, self._split_features(features))]
-        heads = [m._head(x) for m, x in zip(self.members, xs)]
-        head = self.bounds[0]
-
-        def cluster_log_probs(rows: torch.Tensor, i: int) -> torch.Tensor:
-            return _log_mean_exp([h[rows, head + i: head + i + 1] + m._tail(x[rows], i)
-                                  for m, h, x in zip(self.members, heads, xs)])
-
-        return top_k_words(_log_mean_exp(heads), self.bounds, cluster_log_probs, k, clusters)
+        scorers = [m.scorer(f) for m, f in zip(self.members, self._split_features(features))]
+        return top_k_words(_log_mean_exp([head_lp for head_lp, _ in scorers]),
+                           lambda rows, i: _log_mean_exp([cluster(rows, i) for _, cluster in scorers]),
+                           self.bounds, k, clusters)
 
     def _split_features(self, features: torch.Tensor) -> tuple[torch.Tensor, ...]:
         return features.split([m.config.hidden for m in self.members], dim=-1)

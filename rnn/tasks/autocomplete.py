@@ -144,7 +144,8 @@ class _LRU:
 
 @dataclass
 class Context:
-    """What the LSTM made of the words typed so far (shared between keystrokes: never changed once read)."""
+    """What the LSTM made of the words typed so far (shared between keystrokes: never changed once read, except that
+    its distribution is filled in the first time it is asked for)."""
     feats: torch.Tensor  # [n+1, hidden] top-layer outputs after <bos> and after each word
     state: State  # the LSTM state after the last word
     readout: tuple[dict[str, float], ...]  # the trace's READOUT_WORDS likeliest next words after each word
@@ -280,9 +281,8 @@ class Result:
         return self.completed(self.continuation)[len(self.text):]
 
 
-def _split_prefix(text: str) -> tuple[list[Token], str, str]:
-    """(tokens of the context, the half-typed word, the text before that word)."""
-    tokens = lm_tokens(text)
+def _split_prefix(text: str, tokens: list[Token]) -> tuple[list[Token], str, str]:
+    """(tokens of the context, the half-typed word, the text before that word), from text and its lm_tokens."""
     capped = len(tokens) >= MAX_TOKENS
     if tokens and not capped and not text[-1:].isspace() and tokens[-1].end == len(text):
         return tokens[:-1], tokens[-1].text, text[: tokens[-1].start]
@@ -365,7 +365,7 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     """Suggestions for text as typed so far: next words, completions of the half-typed word, a continuation."""
     text = text if isinstance(text, str) else ""
     all_tokens = lm_tokens(text)
-    context, prefix, kept = _split_prefix(text)
+    context, prefix, kept = _split_prefix(text, all_tokens)
     words = [t.text for t in all_tokens]
     ids = model.vocab.encode(words)
     n = len(context)
@@ -385,8 +385,9 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
         continuation = beam_continuation(model, tuple(ids[:n]), completion_ids)
     # a copy: the context's part of it lives in the shared cache
     hidden = feats[1:, : model.lead.hidden_size]
+    whose = "the" if model.networks == 1 else "the first network's"
     trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy().copy(), readout=readout,
-                  readout_title="the most likely next word")
+                  readout_title=f"{whose} most likely next word")
     notes = []
     if prefix and not completions:
         notes.append(f"No word the model knows starts with “{prefix}”.")
