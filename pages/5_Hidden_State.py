@@ -55,7 +55,7 @@ animation, memory, path, unrolled, contrast = st.tabs(
 with animation:
     st.markdown(
         f"Each square is one of the {trace.hidden.shape[1]} hidden units (blue positive, red negative, white near zero)"
-        + (f"; the bars show {trace.readout_title.lower()}." if trace.readout else ".")
+        + (f"; the bars show {trace.readout_title[:1].lower() + trace.readout_title[1:]}." if trace.readout else ".")
         + (" This model also reads right to left; shown here is the left-to-right direction." if trace.hidden_backward is not None else "")
         + (f" This model is {networks} networks trained apart whose answers are averaged; the memory shown is the "
            "first one's." if (networks := getattr(model, "networks", 1)) > 1 else "")

@@ -87,6 +87,12 @@ def test_feedforward_first_layer_parameters():
 MODELS = {"Review stars": "stars", "Entities": "entities", "Autocomplete": "autocomplete", "Translation encoder": "translate"}
 
 
+def trace_title_start(task: str) -> str:
+    module = __import__(f"rnn.tasks.{task}", fromlist=["load"])
+    title = module.predict(module.load(), "Paris is lovely").trace.readout_title
+    return title[:1].lower() + title[1:]
+
+
 @pytest.mark.parametrize("name", list(MODELS))
 def test_page_runs_for_each_model(name):
     if not (bundle_dir(MODELS[name]) / "model.pt").is_file():
@@ -103,6 +109,8 @@ def test_page_runs_for_each_model(name):
     model = module.load()
     total = sum(p.numel() for layer in model.recurrent_layers().values() for p in layer.parameters())
     assert f"{total:,} parameters in the recurrent" in markdown
+    # names keep their capitals inside the sentence ("French", "CRF")
+    assert "the bars show " + trace_title_start(MODELS[name]) in markdown
     # an ensemble shows its first network, and says so
     assert ("networks trained apart" in markdown) == (getattr(model, "networks", 1) > 1)
 

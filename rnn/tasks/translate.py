@@ -231,7 +231,7 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
         trace = Trace(
             tokens=words, known=known,
             hidden=enc.outputs[0, :, :h].numpy(), hidden_backward=enc.outputs[0, :, h: 2 * h].numpy(),
-            readout=_first_word_readout(model, ids), readout_title="First French word, if the English ended here",
+            readout=_first_word_readout(model, ids), readout_title="The first French word, if the English ended here",
         )
     notes = []
     if not all(known):
