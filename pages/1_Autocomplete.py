@@ -82,7 +82,7 @@ def autocompleter() -> None:
     title = f"Next word after “{last}”" if last else "First word of a sentence"
     if result.prefix:
         title = f"Word in place of “{result.prefix}”, ignoring its letters"
-    st.plotly_chart(viz.prob_bars(result.next_words, title), width="stretch", key="next_bars")
+    ui.chart(viz.prob_bars(result.next_words, title), key="next_bars")
     st.caption("The network scores all the words it knows; these are its top guesses with their probabilities. "
                "`.` or `?` mean it thinks the sentence could end here.")
     if model.networks > 1:

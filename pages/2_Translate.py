@@ -8,6 +8,7 @@ import streamlit as st
 from rnn import ui, viz
 from rnn.nets.seq2seq import LENGTH_ALPHA
 from rnn.tasks import translate
+from rnn.tasks.translate_confidence import confidence_note
 
 ui.setup_page(
     "Translate",
@@ -90,6 +91,9 @@ def translator() -> None:
 
     st.subheader("French")
     st.code(result.translation or "(no translation)", language=None, wrap_lines=True)
+    if result.confidence is not None:
+        note = confidence_note(result.confidence, result.written())
+        st.warning(note) if result.confidence.unsure else st.caption(note)
     if model.networks > 1:
         st.caption(f"Written by {model.networks} networks of the same design, trained apart: at every step each one "
                    "scores the next French word and the decoder takes their average, which corrects some of each "
@@ -112,15 +116,14 @@ def translator() -> None:
         st.markdown("The encoder reads **every** English word before the decoder writes anything. After each word it "
                     "holds a hidden state: its memory of the sentence so far. The decoder starts from the final memory.")
         units = min(48, trace.hidden.shape[1])
-        st.plotly_chart(
+        ui.chart(
             _heatmap(trace.hidden[:, :units], [str(u + 1) for u in range(units)], _labels(trace.tokens),
                      "Encoder memory after each word",
-                     viz.DIVERGING, "after %{y}<br>unit %{x}: %{z:.2f}", zmid=0.0),
-            width="stretch", key="encoder_states")
+                     viz.DIVERGING, "after %{y}<br>unit %{x}: %{z:.2f}", zmid=0.0), key="encoder_states")
         st.caption(f"The first {units} of its {trace.hidden.shape[1]} hidden units. Blue: positive, red: negative. Rows change as each new word arrives: that is the memory updating. "
                    "A second RNN also reads the sentence right to left (not shown) so each word knows what follows it.")
         st.markdown("**Why the decoder must wait.** If the English stopped after each word, the first French word would be:")
-        st.plotly_chart(viz.readout_heatmap(trace, title=""), width="stretch", key="first_word")
+        ui.chart(viz.readout_heatmap(trace, title=""), key="first_word")
         st.caption("The first French word often changes as more English arrives; the encoder has to read to the end.")
 
     with decoder:
@@ -136,22 +139,21 @@ def translator() -> None:
         st.text(written or "(nothing yet: the decoder starts from the encoder's final memory)")
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(viz.prob_bars(result.steps[index], f"Step {index + 1}: next French word",
-                                          highlight=result.target[index]), width="stretch", key="step_bars")
+            ui.chart(viz.prob_bars(result.steps[index], f"Step {index + 1}: next French word",
+                                          highlight=result.target[index]), key="step_bars")
         with right:
             looks = dict(zip(_labels(result.source), result.attention[index].tolist()))
             top = dict(sorted(looks.items(), key=lambda kv: -kv[1])[:5])
-            st.plotly_chart(viz.prob_bars(top, "…while looking at these English words"), width="stretch",
+            ui.chart(viz.prob_bars(top, "…while looking at these English words"),
                             key="step_attention")
         st.caption("`<eos>` is the word that ends the sentence: the decoder stops when it chooses it. The bars "
                    "show the model's probabilities along the chosen translation.")
 
     with attention:
-        st.plotly_chart(
+        ui.chart(
             _heatmap(result.attention, _labels(result.source), _labels(result.target),
                      "Where the decoder looked (English across, French down)", "Blues",
-                     "writing %{y}<br>looking at %{x}: %{z:.0%}"),
-            width="stretch", key="attention_map")
+                     "writing %{y}<br>looking at %{x}: %{z:.0%}"), key="attention_map")
         st.caption("Each row is one French word being written; dark squares are the English words it attended to. "
                    "Word order differs between the languages, so the dark squares do not always follow the diagonal.")
 

@@ -115,12 +115,11 @@ def tagger() -> None:
     left.text(" ".join(words[: index + 1]))
     right.markdown("**← Backward LSTM has read**")
     right.text(" ".join(reversed(words[index:])))
-    st.plotly_chart(
-        viz.prob_bars(result.trace.readout[index], f"Tag for “{html.escape(words[index])}”", highlight=result.tags[index][2:] or "O"),
-        width="stretch", key="word_bars",
+    ui.chart(
+        viz.prob_bars(result.trace.readout[index], f"Tag for “{html.escape(words[index])}”", highlight=result.tags[index][2:] or "O"), key="word_bars",
     )
     with st.expander("Every word at once (heatmap)"):
-        st.plotly_chart(viz.readout_heatmap(result.trace), width="stretch", key="heatmap")
+        ui.chart(viz.readout_heatmap(result.trace), key="heatmap")
 
 
 tagger()

@@ -38,10 +38,6 @@ def star_text(count: int | None) -> str:
     return "–" if count is None else "★" * count + "☆" * (5 - count)
 
 
-def expected_stars(readout: list[dict[str, float]]) -> list[float]:
-    return [sum((i + 1) * p for i, p in enumerate(step.values())) for step in readout]
-
-
 def stars_path(tokens: list[str], values: list[float], final: float) -> go.Figure:
     """Expected stars after each word (forward direction), with the whole-review answer as a line."""
     path = dict(type="scatter", x=list(range(1, len(tokens) + 1)), y=values, mode="lines+markers",
@@ -80,14 +76,13 @@ def reader() -> None:
     with rnn_col:
         st.metric("Recurrent network (bidirectional GRU)", star_text(result.stars), help="Reads the words in order.")
         st.caption(f"{result.stars} of 5 stars, {result.probs[result.label]:.0%} sure")
-        st.plotly_chart(viz.prob_bars(result.probs, "RNN: probability of each rating", highlight=result.label),
-                        width="stretch", key="rnn_bars")
+        ui.chart(viz.prob_bars(result.probs, "RNN: probability of each rating", highlight=result.label), key="rnn_bars")
     with ann_col:
         st.metric("Feed-forward network (one-hot words added up)", star_text(result.ann_stars),
                   help="Sees which words occur, not their order.")
         st.caption(f"{result.ann_stars} of 5 stars, {result.ann_probs[result.ann_label]:.0%} sure")
-        st.plotly_chart(viz.prob_bars(result.ann_probs, "Feed-forward: probability of each rating",
-                                      highlight=result.ann_label), width="stretch", key="ann_bars")
+        ui.chart(viz.prob_bars(result.ann_probs, "Feed-forward: probability of each rating",
+                                      highlight=result.ann_label), key="ann_bars")
     if text in SAME_WORDS:
         st.info(f"This review and “{SAME_WORDS[text]}” have exactly the same words. Added up, their one-hot "
                 "vectors are the same input, so the feed-forward network must give both the same answer. The "
@@ -99,12 +94,14 @@ def reader() -> None:
                "(left-to-right) memory alone, trained on every prefix of every review. Watch *not*, *but* or "
                "*returned* pull the stars down. The dashed line is the answer for the whole review, which also "
                "uses the right-to-left direction.")
-    final = sum((i + 1) * p for i, p in enumerate(result.probs.values()))
-    st.plotly_chart(stars_path(result.trace.tokens, expected_stars(result.trace.readout), final),
-                    width="stretch", key="path")
+    ui.chart(stars_path(result.trace.tokens, [stars.expected_stars(step) for step in result.trace.readout],
+                               stars.expected_stars(result.probs)), key="path")
     with st.expander("Every word's full star distribution (heatmap)"):
-        st.plotly_chart(viz.readout_heatmap(result.trace), width="stretch", key="heatmap")
+        ui.chart(viz.readout_heatmap(result.trace), key="heatmap")
 
 
 reader()
+contrast = stars.contrast_summary(model.bundle.card)
+if contrast:
+    st.markdown(contrast)
 ui.model_card(model.bundle.card)

@@ -49,8 +49,10 @@ steps = len(trace.tokens)
 st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task}.csv",
                    mime="text/csv", help="One row per word: the answer so far and every hidden unit. Charts: use the camera icon on each chart.")
 
-animation, memory, path, unrolled, contrast = st.tabs(
-    ["▶ Word by word", "🧩 Memory", "〰️ The path", "🔁 Unrolled", "🆚 Feed-forward network"])
+# Labels short enough that all five tabs fit a 390 px phone without a scroll arrow; the lesson sends students to the
+# feed-forward network first and the memory next, so those come right after the default tab (they stay in reach
+# on a narrower phone too). The lesson names them "Feed-forward network" and "Memory": keep those labels.
+animation, contrast, memory, path, unrolled = st.tabs(["Words", "Feed-forward network", "Memory", "Path", "Loop"])
 
 with animation:
     st.markdown(
@@ -147,13 +149,11 @@ with contrast:
         f"**Parameters of the first layer alone** (to {units} hidden units, as many as this RNN has): "
         f"{slots} × {len(vocab):,} × {units} + {units} = **{ff_params:,}**. "
         f"The RNN's recurrent layer: **{total:,}**, for sentences of any length.")
-    repeat = hidden.repeated_word(trace.tokens, slots)
-    word, first_slot, second_slot = repeat if repeat else (layout.kept[0], 0, min(3, slots - 1))
-    word_id, word = hidden.word_id(vocab, word), ui.plain(word)
+    example = hidden.sharing_example(layout)
+    word, (first_slot, second_slot), (first_neuron, second_neuron) = ui.plain(example.word), example.slots, example.neurons
+    elsewhere = (f"in slot {second_slot} it switches on neuron {second_neuron:,}" if example.repeated else
+                 f"moved to slot {second_slot}, it would switch on neuron {second_neuron:,}")
     st.markdown(
-        f"**No parameter sharing:** “{word}” in slot {first_slot + 1} switches on input neuron "
-        f"{first_slot * len(vocab) + word_id:,}; in slot {second_slot + 1} it switches on neuron "
-        f"{second_slot * len(vocab) + word_id:,}. Different neurons, different rows of weights: what the network "
-        f"learns about “{word}” in one place does not carry to the other. The RNN reads “{word}” with the same "
-        "weights wherever it stands."
-        + ("" if repeat else f" (This sentence has no repeated word; slot {second_slot + 1} is an example.)"))
+        f"**No parameter sharing:** “{word}” in slot {first_slot} switches on input neuron {first_neuron:,}; "
+        f"{elsewhere}. Different neurons, different rows of weights: what the network learns about “{word}” in one "
+        f"place does not carry to the other. The RNN reads “{word}” with the same weights wherever it stands.")

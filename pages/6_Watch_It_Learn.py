@@ -3,7 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from rnn import ui, viz
-from rnn.live_training import LABELS, MAX_SLOTS, fresh_networks, negation_data, positive_probability, train_live, vocabulary
+from rnn.live_training import (DEFAULT_EPOCHS, LABELS, MAX_SLOTS, featured_sentence, fresh_networks, negation_data,
+                               not_slots, positive_probabilities, train_live, vocabulary, watch_sentences,
+                               watched_history)
 from rnn.training import count_parameters
 
 ui.setup_page(
@@ -15,12 +17,14 @@ ui.setup_page(
 
 train, shifted = negation_data()
 vocab = vocabulary()
+trained_slots, shifted_slots = not_slots(train), not_slots(shifted)
 
 st.markdown(
     f"**The task:** is a short sentence positive or negative? *not* flips the meaning, so **word order decides**. "
     f"There are {len(train)} training sentences made from a small grammar. In training, a sentence starts with at most "
-    "one filler word (*well*, *honestly*…), so *not* only ever stands in slot 3 or 4. The **shifted test** puts three "
-    "or four fillers first: the same phrases, further along."
+    "one filler word (*well*, *honestly*…), so *not* only ever stands in slot "
+    f"{' or '.join(map(str, trained_slots))}. The **shifted test** puts three or four fillers first: the same phrases, "
+    "further along."
 )
 
 
@@ -46,44 +50,53 @@ with st.expander("The four steps of one training step", expanded=True):
     )
 
 # Sentences with "not" in a slot the feed-forward network never trained: where the two networks part ways.
-watch_options = {e.text: e for e in shifted if "not" in e.words}
-watched_text = st.selectbox("Sentence to watch while training (from the shifted test)", list(watch_options), key="watch")
-watched = watch_options[watched_text]
-epochs = st.slider("Epochs", 5, 40, 15, key="epochs", bind="query-params")
+watchable = watch_sentences(shifted)
+epochs = st.slider("Epochs", 5, 40, DEFAULT_EPOCHS, key="epochs", bind="query-params")
 
-if st.button("▶ Train both networks", type="primary"):
+clicked = st.button("▶ Train both networks", type="primary")
+# The loss chart has one place: drawn live while training, then redrawn there from the stored history.
+status, loss_chart = st.empty(), st.empty()
+if clicked:
     networks = fresh_networks(vocab)
-    status, chart_slot, table_slot = st.empty(), st.empty(), st.empty()
     history: dict[str, list[dict]] = {name: [] for name in networks}
     for name, net in networks.items():
         def report(row, name=name, net=net):
-            row = {**row, "watched_positive": positive_probability(net, watched, vocab)}
+            row = {**row, "watch_positive": positive_probabilities(net, watchable, vocab)}
             history[name].append(row)
             status.info(f"**{name}**, epoch {row['epoch']}/{epochs}: forward → loss {row['train_loss']:.3f} → backprop → "
                         f"update. Training accuracy {row['train_accuracy']:.0%}, shifted test {row['shifted_accuracy']:.0%}.")
-            chart_slot.plotly_chart(viz.live_loss_chart(history), width="stretch", key=f"loss_{name}_{row['epoch']}",
+            loss_chart.plotly_chart(viz.live_loss_chart(history), width="stretch", key=f"loss_{name}_{row['epoch']}",
                                     alt="Training loss per epoch for both networks.")
         train_live(net, train, shifted, vocab, epochs=epochs, on_epoch=report)
     parameters = {name: count_parameters(net) for name, net in networks.items()}
-    st.session_state["live_history"] = (history, parameters, watched.text, watched.label)
+    st.session_state["live_history"] = (history, parameters)
+    # A new run opens on the sentence that shows the point in this run's result.
+    st.session_state["watch"] = featured_sentence(watchable, {name: rows[-1]["watch_positive"]
+                                                              for name, rows in history.items()}).text
     status.success("Done. Both networks were trained on exactly the same sentences.")
 
 if "live_history" in st.session_state:
-    history, parameters, text, label = st.session_state["live_history"]
+    history, parameters = st.session_state["live_history"]
+    loss_chart.plotly_chart(viz.live_loss_chart(history), width="stretch", alt="Training loss per epoch for both networks.")
     st.subheader("What they learned")
-    st.plotly_chart(viz.live_loss_chart(history), width="stretch", alt="Training loss per epoch for both networks.")
     st.dataframe(pd.DataFrame({
         name: {"training accuracy": f"{rows[-1]['train_accuracy']:.0%}",
                "shifted test accuracy": f"{rows[-1]['shifted_accuracy']:.0%}", "parameters": f"{parameters[name]:,}"}
         for name, rows in history.items()
     }).T, width="stretch")
-    st.markdown(f"**“{text}”** (truly *{LABELS[label]}*): the probability of *positive* after each epoch.")
-    st.plotly_chart(viz.live_watch_chart(history), width="stretch",
+    texts = [e.text for e in watchable]
+    text = st.selectbox("Sentence to watch (from the shifted test)", texts, key="watch",
+                        help="It opens on the first sentence the RNN gets right and the feed-forward network gets "
+                             "wrong, when there is one.")
+    watched = texts.index(text)
+    st.markdown(f"**“{text}”** (truly *{LABELS[watchable[watched].label]}*): the probability of *positive* after each epoch.")
+    st.plotly_chart(viz.live_watch_chart(watched_history(history, watched)), width="stretch",
                     alt="Each network's probability of positive for the watched sentence, epoch by epoch.")
     st.markdown(
         "Both networks learn the training sentences. On the shifted test, the **RNN** reads *not* with the same "
         "weights in any slot, so it keeps working. The **feed-forward network** learned one weight row per (slot, word): "
-        f"the rows for *not* in slots 6–7 never trained, and with {MAX_SLOTS} slots it cannot read a longer sentence at all."
+        f"the rows for *not* in slots {shifted_slots[0]}–{shifted_slots[-1]} never trained, and with {MAX_SLOTS} slots "
+        "it cannot read a longer sentence at all."
     )
 else:
     st.caption("Press the button: training takes a few seconds.")

@@ -8,6 +8,7 @@ from rnn.train import dispatch
 
 EVALUATORS = {
     "stars": ("rnn.tasks.stars", "evaluate_cli"),
+    "stars-contrast": ("rnn.tasks.stars", "evaluate_contrast_cli"),
     "sst5": ("rnn.tasks.stars", "evaluate_sst5_cli"),
     "entities": ("rnn.tasks.entities", "evaluate_cli"),
     "translate": ("rnn.tasks.translate", "evaluate_cli"),

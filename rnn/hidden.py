@@ -127,6 +127,30 @@ def repeated_word(tokens: list[str], max_len: int) -> tuple[str, int, int] | Non
     return None
 
 
+@dataclass
+class SharingExample:
+    """One word in two slots of the one-hot input layer, and the input neuron it switches on in each.
+
+    Slots count from 1, as the page's captions and the one-hot chart show them; neurons are indices into the
+    whole input layer, (slot - 1) * vocab_size + word id, counting from 0 like the vocabulary ids on the chart.
+    """
+
+    word: str
+    slots: tuple[int, int]
+    neurons: tuple[int, int]
+    repeated: bool  # the word really stands in both slots; otherwise the second slot is a what-if
+
+
+def sharing_example(layout: OneHotInput) -> SharingExample:
+    """A repeated word in the sentence if it has one, else its first word and what it would switch on in slot 4."""
+    repeat = repeated_word(layout.kept, layout.max_len)
+    first, second = repeat[1:] if repeat else (0, min(3, layout.max_len - 1))
+    moved = second * layout.vocab_size + layout.word_ids[first]
+    return SharingExample(word=layout.kept[first], slots=(first + 1, second + 1),
+                          neurons=(layout.input_index(first), layout.input_index(second) if repeat else moved),
+                          repeated=repeat is not None)
+
+
 def trace_csv(trace: Trace) -> str:
     """The trace as CSV: one row per word with its readout and every hidden unit (for a spreadsheet or a notebook)."""
     import csv

@@ -2,9 +2,9 @@
 negation task generated from a small grammar (shipped as code, no dataset needed).
 
 The catch the page shows: training sentences start with at most one filler word, so "not" only ever
-stands in slots 3-4. The shifted test set puts three or four filler words in front. The RNN reads "not"
-with the same weights wherever it stands; the feed-forward network has one weight row per (slot, word)
-and has never trained the rows for "not" in slots 6-7.
+stands in slots 4-5 (counting from 1, as the page does). The shifted test set puts three or four filler
+words in front. The RNN reads "not" with the same weights wherever it stands; the feed-forward network has
+one weight row per (slot, word) and has never trained the rows for "not" in slots 7-8.
 """
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ BAD = ["bad", "awful", "poor", "boring"]
 FILLERS = ["well", "honestly", "so", "yes", "ok"]
 LABELS = ("negative", "positive")
 MAX_SLOTS = 12  # the feed-forward network's fixed input: 12 word slots
+DEFAULT_EPOCHS = 15  # the page's starting point: both networks fit the training set, and they part ways on the shifted test
+RNN_NAME, FEED_FORWARD_NAME = "RNN (GRU)", "Feed-forward (one-hot by slot)"
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,16 @@ def negation_data(seed: int = 0) -> tuple[list[Example], list[Example]]:
              zip(grid, itertools.cycle([None, *FILLERS]))]
     shifted = [_sentence(rng.sample(FILLERS, rng.choice([3, 4])), s, v, n, a) for s, v, n, a in rng.sample(grid, 120)]
     return train, shifted
+
+
+def not_slots(examples: list[Example]) -> list[int]:
+    """The slots, counted from 1 as the page shows them, in which "not" stands somewhere in these sentences."""
+    return sorted({e.words.index("not") + 1 for e in examples if "not" in e.words})
+
+
+def watch_sentences(shifted: list[Example]) -> list[Example]:
+    """The shifted sentences with "not", which stands there in a slot the feed-forward network never trained."""
+    return [e for e in shifted if "not" in e.words]
 
 
 def vocabulary() -> Vocab:
@@ -111,13 +123,32 @@ def accuracy(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor, torch.Te
         return float((model(ids, lengths).argmax(-1) == labels).float().mean())
 
 
-def positive_probability(model: nn.Module, sentence: Example, vocab: Vocab) -> float:
-    ids, lengths, _ = encode([sentence], vocab)
+def positive_probabilities(model: nn.Module, sentences: list[Example], vocab: Vocab) -> list[float]:
+    ids, lengths, _ = encode(sentences, vocab)
     with torch.no_grad():
-        return float(torch.softmax(model(ids, lengths), -1)[0, 1])
+        return torch.softmax(model(ids, lengths), -1)[:, 1].tolist()
 
 
-def train_live(model: nn.Module, train: list[Example], shifted: list[Example], vocab: Vocab, *, epochs: int = 25,
+def featured_sentence(sentences: list[Example], final: dict[str, list[float]]) -> Example:
+    """The sentence that shows the point: the first one the RNN gets right and the feed-forward network wrong,
+    judged by each network's P(positive) for every sentence after its last epoch; the first sentence if none is.
+
+    Chosen from the trained result rather than written down, so it stays true when the training changes.
+    """
+    def right(name: str, index: int) -> bool:
+        return (final[name][index] > 0.5) == bool(sentences[index].label)
+
+    parting = (i for i in range(len(sentences)) if right(RNN_NAME, i) and not right(FEED_FORWARD_NAME, i))
+    return sentences[next(parting, 0)]
+
+
+def watched_history(history: dict[str, list[dict]], index: int) -> dict[str, list[dict]]:
+    """Each network's curve for one watched sentence, in the shape viz.live_watch_chart reads."""
+    return {name: [{"epoch": row["epoch"], "watched_positive": row["watch_positive"][index]} for row in rows]
+            for name, rows in history.items()}
+
+
+def train_live(model: nn.Module, train: list[Example], shifted: list[Example], vocab: Vocab, *, epochs: int = DEFAULT_EPOCHS,
                seed: int = 0, on_epoch: Callable[[dict[str, float]], None] | None = None) -> list[dict[str, float]]:
     """Train one network on the training set in mini-batches, reporting after each epoch: the training
     loss, accuracy on the training set and on the shifted test set. Runs in a few seconds on one core."""
@@ -149,4 +180,4 @@ def fresh_networks(vocab: Vocab, seed: int = 0) -> dict[str, nn.Module]:
     """Both networks with seeded random weights (from a forked generator, so global randomness is untouched)."""
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        return {"RNN (GRU)": TinyRNN(len(vocab)), "Feed-forward (one-hot by slot)": SlotFeedForward(len(vocab))}
+        return {RNN_NAME: TinyRNN(len(vocab)), FEED_FORWARD_NAME: SlotFeedForward(len(vocab))}

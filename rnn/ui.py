@@ -41,6 +41,9 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 1200px; }
 </style>
 """
+# Session keys of our own (never widget keys): presenter mode as last chosen; the page shown last; each page's
+# last sentence per box (prefix + page + ":" + box key); a box that should start from its page's default.
+_PRESENTING, _PAGE, _SENTENCE, _USE_DEFAULT = "_presenting", "_page", "_sentence:", "_use_default:"
 _BASE_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { max-width: 1150px; }
@@ -67,30 +70,61 @@ def setup_page(title: str, icon: str, intro: str = "") -> None:
                 except StreamlitAPIException:  # a page run on its own (AppTest) has no other pages to link to
                     break
         st.divider()
-        presenting = st.toggle("Presenter mode", key="present", bind="query-params",
+        # A page link drops the query string, and the bound toggle would then read ?present as unset: remember it
+        # in the session, so presenter mode stays on across the menu, page links, lesson links and examples.
+        if st.session_state.get(_PRESENTING) and ("present" not in st.query_params or not st.session_state.get("present")):
+            st.session_state["present"] = True
+        presenting = st.toggle("Presenter mode", key="present", bind="query-params", on_change=_remember_presenting,
                                help="Large type and less chrome, for a projector. Also in the link: ?present=true")
+        if presenting:  # also when it came from the link
+            st.session_state[_PRESENTING] = True
         st.caption("RNN Playground: real recurrent networks, trained on real data, reading your sentence "
                    "one word at a time.")
     st.html(_PRESENTER_CSS if presenting else _BASE_CSS)
+    _keep_sentences_apart(title)
     st.title(f"{icon} {title}")
     if intro:
         st.markdown(intro)
 
 
-def presenter_mode() -> bool:
-    return bool(st.session_state.get("present", False))
+def _keep_sentences_apart(page: str) -> None:
+    """Each page keeps its own sentence. The sentence box is bound to ?text=, which Streamlit carries over to the
+    next page: on arriving at a page with the previous page's sentence still in the box, put back this page's own
+    (or its default). A lesson link that opens a page on a sentence of its own is left alone."""
+    previous = st.session_state.get(_PAGE)
+    st.session_state[_PAGE] = page
+    if previous is None or previous == page:
+        return
+    prefix = f"{_SENTENCE}{previous}:"
+    for memory in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        key = memory[len(prefix):]
+        arrived_with = st.session_state.get(key, st.query_params.get(key))
+        if arrived_with is None or arrived_with != st.session_state[memory]:
+            continue
+        own = st.session_state.get(f"{_SENTENCE}{page}:{key}")
+        if own is None:
+            st.session_state[f"{_USE_DEFAULT}{key}"] = True
+        else:
+            st.session_state[key] = own
+
+
+def _remember_presenting() -> None:
+    """The toggle's own changes (on or off) are what the session remembers."""
+    st.session_state[_PRESENTING] = bool(st.session_state.get("present"))
 
 
 def text_box(label: str, default: str, *, key: str = "text", live: bool = False, area: bool = False,
              placeholder: str | None = None, help: str | None = None) -> str:
-    """The sentence box. Its value lives in the URL (?text=...), so a link opens the same sentence."""
-    if key not in st.session_state and key not in st.query_params:
+    """The sentence box. Its value lives in the URL (?text=...), so a link opens the same sentence; each page keeps
+    its own (see _keep_sentences_apart)."""
+    if st.session_state.pop(f"{_USE_DEFAULT}{key}", False) or (key not in st.session_state and key not in st.query_params):
         st.session_state[key] = default
     if area:
         value = st.text_area(label, key=key, max_chars=MAX_CHARS, bind="query-params", placeholder=placeholder, help=help)
     else:
         value = st.text_input(label, key=key, max_chars=MAX_CHARS, bind="query-params", live=live,
                               placeholder=placeholder, help=help)
+    st.session_state[f"{_SENTENCE}{st.session_state.get(_PAGE)}:{key}"] = value or ""
     return (value or "")[:MAX_CHARS]
 
 
@@ -123,6 +157,16 @@ def _load_cached(task: str, _loader: Callable[[], T]) -> T:
     # alive now out of the garbage collector's sight, so its full collections stay fast (measured: ~110 ms -> under 1 ms).
     gc.freeze()
     return model
+
+
+# Charts are for reading: no zoom, pan or toolbar, which on a phone catch the swipe meant for the page and
+# cover the titles. Hover still shows the numbers.
+CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": False, "responsive": True}
+
+
+def chart(figure, key: str, alt: str | None = None) -> None:
+    """A Plotly figure across the page's width, in the app's touch-friendly configuration."""
+    st.plotly_chart(figure, width="stretch", key=key, config=CHART_CONFIG, alt=alt)
 
 
 def plain(text: str) -> str:
@@ -199,8 +243,8 @@ def model_card(card: dict | None) -> None:
         curve = card.get("curve") or []
         if curve:
             key = card.get("headline", {}).get("key")
-            st.plotly_chart(viz.training_curve(curve, key), width="stretch",
-                            alt="Training loss falling epoch by epoch, with the validation score beside it.")
+            chart(viz.training_curve(curve, key), key=f"curve-{card.get('task', '')}",
+                  alt="Training loss falling epoch by epoch, with the validation score beside it.")
         data = card.get("data", {})
         st.markdown(
             f"**Data:** {data.get('name', '?')} ({data.get('train_size', '?')} training / "

@@ -31,8 +31,16 @@ def figure(data: list[dict], title: str, height: int, frames: list[dict] | None 
         font=FONT,
         plot_bgcolor="white",
         paper_bgcolor="white",
+        dragmode=False,
+        xaxis=dict(fixedrange=True),
+        yaxis=dict(fixedrange=True),
     )
-    return go.Figure(dict(data=data, layout={**look, **layout}, frames=frames or []))
+    merged = {**look, **layout}
+    # On a phone a swipe must scroll the page, never zoom or pan a chart: every axis keeps its range.
+    for name, axis in merged.items():
+        if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            merged[name] = {"fixedrange": True, **axis}
+    return go.Figure(dict(data=data, layout=merged, frames=frames or []))
 
 
 def prob_bars(probs: dict[str, float], title: str = "", highlight: str | None = None, height: int | None = None) -> go.Figure:
@@ -214,23 +222,24 @@ def unrolled_diagram(tokens: list[str], cell_label: str, max_steps: int = 6) -> 
 
 def one_hot_chart(layout, tokens_label: str = "") -> go.Figure:
     """The feed-forward input layer: max_len rows of vocab_size neurons; a dot for each 1, everything else 0."""
-    box = dict(type="rect", x0=0, x1=layout.vocab_size, y0=-0.5, y1=layout.max_len - 0.5, line=dict(color=MUTED),
+    box = dict(type="rect", x0=0, x1=layout.vocab_size, y0=0.5, y1=layout.max_len + 0.5, line=dict(color=MUTED),
                fillcolor="#F4F5F7", layer="below")
     marks = []
     if layout.kept:
-        marks.append(dict(type="scatter", x=layout.word_ids, y=layout.positions, mode="markers+text", text=_words(layout.kept),
+        slots = [p + 1 for p in layout.positions]  # counted from 1, as every caption counts them
+        marks.append(dict(type="scatter", x=layout.word_ids, y=slots, mode="markers+text", text=_words(layout.kept),
                           textposition="middle right", marker=dict(size=10, color=ACCENT, symbol="square"),
                           hovertemplate="slot %{y}: “%{text}” switches on neuron %{x} of this slot<extra></extra>",
                           showlegend=False))
     if layout.padded:
-        pads = list(range(len(layout.kept), layout.max_len))
+        pads = list(range(len(layout.kept) + 1, layout.max_len + 1))
         marks.append(dict(type="scatter", x=[layout.vocab_size * 0.5] * len(pads), y=pads, mode="text",
                           text=["(padding: all zeros)"] * len(pads), textfont=dict(color=MUTED), showlegend=False,
                           hoverinfo="skip"))
     return figure(marks, tokens_label, 140 + 28 * layout.max_len, shapes=[box],
                    xaxis=dict(title=dict(text=f"vocabulary id (0 … {layout.vocab_size - 1:,}): one neuron per word"),
                               range=[-layout.vocab_size * 0.01, layout.vocab_size * 1.12]),
-                   yaxis=dict(title=dict(text="word slot"), autorange="reversed", dtick=1, range=[layout.max_len - 0.5, -0.5]))
+                   yaxis=dict(title=dict(text="word slot"), autorange="reversed", dtick=1, range=[layout.max_len + 0.5, 0.5]))
 
 
 # ---- Watch it learn ----------------------------------------------------------------------------------

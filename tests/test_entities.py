@@ -206,3 +206,33 @@ def test_most_frequent_tag_baseline_gives_valid_bio(tiny):
     train = read_conll(data)
     predicted = entities.most_frequent_tag_baseline(train, [["John", "Smith", "Paris", "Paris", "unseen"]])
     assert predicted == [["B-PER", "I-PER", "B-LOC", "I-LOC", "O"]]
+
+
+def test_evaluate_lowercase_scores_the_file_as_students_type_it(tiny, tmp_path, capsys):
+    data, out, _ = tiny
+    lowered = tmp_path / "lower.txt"
+    lowered.write_text("\n".join(" ".join([line.split(" ")[0].lower(), *line.split(" ")[1:]]) if line else ""
+                                 for line in data.read_text(encoding="utf-8").splitlines()) + "\n", encoding="utf-8")
+    results = []
+    for argv in ([str(data), "--lowercase"], [str(lowered)]):
+        assert entities.evaluate_cli([*argv, "--bundle", str(out)]) == 0
+        results.append(json.loads(capsys.readouterr().out.strip().splitlines()[-1]))
+    assert results[0] == results[1]  # --lowercase == a lower-cased file, scored as it is
+
+
+def test_lower_share_trains_on_lower_cased_sentences_and_the_card_reports_both_f1s(tmp_path):
+    data = write_conll(tmp_path / "tiny.txt")
+    out = tmp_path / "bundle"
+    assert entities.train_cli(["--train", str(data), "--valid", str(data), "--out", str(out), "--epochs", "1",
+                               "--batch-size", "8", "--hidden", "8", "--word-dim", "8", "--char-filters", "4",
+                               "--lower-share", "1.0"]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert "f1_lowercased" in card["metrics"] and "--lower-share 1.0" in card["command"]
+    assert all("f1_lowercased" in baseline for baseline in card["baselines"].values())
+
+
+def test_a_conll_file_lower_cased_whole_reads_the_same_apart_from_its_words(tmp_path):
+    path = tmp_path / "lower.txt"
+    path.write_text("-docstart- -x- -x- o\n\nsara nnp b-np b-per\nlives vbz b-vp o\n", encoding="utf-8")
+    [sentence] = read_conll(path)
+    assert sentence.tokens == ["sara", "lives"] and sentence.tags == ["B-PER", "O"]

@@ -1,4 +1,7 @@
 """The Hidden State page's computations (on tiny traces built here) and the page itself under AppTest."""
+import json
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -78,6 +81,76 @@ def test_same_word_at_two_slots_hits_different_input_neurons():
     assert hidden.repeated_word(["the", "cat", "the"], 5) == ("the", 0, 2)
     assert layout.input_index(0) != layout.input_index(2)
     assert layout.input_index(2) - layout.input_index(0) == 2 * len(vocab)
+
+
+def test_sharing_example_uses_a_repeated_word_and_counts_slots_from_one():
+    vocab = Vocab.build([["the", "cat"]])
+    example = hidden.sharing_example(hidden.one_hot_input(["the", "cat", "the"], vocab, max_len=5))
+    assert example.repeated and example.word == "the" and example.slots == (1, 3)
+    assert example.neurons == (vocab.id("the"), 2 * len(vocab) + vocab.id("the"))
+
+
+def test_sharing_example_without_a_repeat_moves_the_first_word_to_slot_4():
+    vocab = Vocab.build([["the", "cat", "sat"]])
+    example = hidden.sharing_example(hidden.one_hot_input(["the", "cat", "sat"], vocab, max_len=5))
+    assert not example.repeated and example.word == "the" and example.slots == (1, 4)
+    assert example.neurons[1] - example.neurons[0] == 3 * len(vocab)
+
+
+def axis_label(spec: dict, y: float) -> str:
+    """The slot number the one-hot chart's axis shows at this height (its tick text, if the axis has any)."""
+    axis = spec["layout"]["yaxis"]
+    if "ticktext" in axis:
+        return str(axis["ticktext"][list(axis["tickvals"]).index(y)])
+    return f"{y:g}"
+
+
+def slot_shown_beside(spec: dict, word: str) -> str:
+    marks = spec["data"][0]
+    return axis_label(spec, marks["y"][list(marks["text"]).index(word)])
+
+
+def words_shown_in_slot(spec: dict, slot: str) -> list[str]:
+    marks = spec["data"][0]
+    return [w for w, y in zip(marks["text"], marks["y"]) if axis_label(spec, y) == slot]
+
+
+def test_one_hot_chart_numbers_slots_from_one_like_the_caption():
+    vocab = Vocab.build([["the", "cat", "sat"]])
+    layout = hidden.one_hot_input(["the", "cat", "sat"], vocab, max_len=5)
+    spec = viz.one_hot_chart(layout).to_plotly_json()
+    example = hidden.sharing_example(layout)
+    assert slot_shown_beside(spec, "the") == str(example.slots[0]) == "1"
+    assert slot_shown_beside(spec, "sat") == "3"
+
+
+@pytest.mark.parametrize("text", ["The fabric is not bad at all, I really love it", "the dress and the fit are lovely"])
+def test_caption_slot_numbers_match_the_one_hot_chart(text):
+    if not (bundle_dir("stars") / "model.pt").is_file():
+        pytest.skip("the stars bundle is not trained")
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params.update({"model": "Review stars", "text": text})
+    app.run()
+    assert not app.exception
+    caption = next(m.value for m in app.markdown if "No parameter sharing" in m.value)
+    word, first, second = re.search(r"“([^”]+)” in slot (\d+) .*?slot (\d+)", caption).groups()
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart") if chart.proto.spec]
+    spec = next(s for s in specs if s["layout"].get("yaxis", {}).get("title", {}).get("text") == "word slot")
+    assert slot_shown_beside(spec, word) == first
+    if "moved to slot" in caption:
+        assert word not in words_shown_in_slot(spec, second)
+    else:
+        assert word.lower() in [w.lower() for w in words_shown_in_slot(spec, second)]
+
+
+def test_lesson_tabs_keep_their_names_and_stay_short_enough_for_a_phone():
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.run()
+    labels = [t.label for t in app.tabs]
+    # the guided lesson sends students to these two tabs by name, and they come right after the default tab
+    assert labels[1:3] == ["Feed-forward network", "Memory"]
+    # short labels without emoji: together they fit the tab bar of a 390 px phone, so no tab hides behind an arrow
+    assert sum(len(label) for label in labels) <= 40 and all(label.isascii() for label in labels)
 
 
 def test_feedforward_first_layer_parameters():

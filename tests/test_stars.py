@@ -117,7 +117,7 @@ def test_tiny_training_writes_a_bundle_with_its_card(tiny):
     root, model = tiny
     card = model.bundle.card
     assert card["task"] == "stars" and card["command"].startswith("python -m rnn.train stars --data")
-    assert set(card["metrics"]) == {"accuracy", "macro_f1", "mae"}
+    assert set(card["metrics"]) == {"accuracy", "macro_f1", "mae", "contrast_pair_accuracy", "contrast_polarity_accuracy"}
     assert any(name.startswith("Feed-forward") for name in card["baselines"])
     assert card["data"]["train_size"] == 16 and card["data"]["valid_size"] == 4
     assert card["headline"]["key"] == "accuracy" and 0 <= card["headline"]["value"] <= 1
@@ -202,3 +202,77 @@ def test_sst5_trains_on_phrases_and_evaluates_sentences(tmp_path, capsys):
     assert stars.evaluate_sst5_cli([str(tmp_path / "dev.txt"), "--bundle", str(out)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) == {"accuracy", "n"} and result["n"] == 4
+
+
+# ------------------------------------------------------------------------------------------- contrast pairs
+def test_read_contrast_pairs_skips_comments_and_blank_lines(tmp_path):
+    path = tmp_path / "pairs.tsv"
+    path.write_text("# more positive<TAB>less positive\n\nnot bad, really good\tnot good, really bad\n  # indented\n"
+                    "i love it\ti hate it\n", encoding="utf-8")
+    assert stars.read_contrast_pairs(path) == [("not bad, really good", "not good, really bad"), ("i love it", "i hate it")]
+
+
+@pytest.mark.parametrize("line", ["only one review", "a\tb\tc", "a\t ", "\tb"])
+def test_read_contrast_pairs_rejects_a_line_that_is_not_two_reviews(tmp_path, line):
+    (tmp_path / "bad.tsv").write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.tsv:1"):
+        stars.read_contrast_pairs(tmp_path / "bad.tsv")
+
+
+def test_contrast_scores_by_hand():
+    # pair 1: expected 4.6 vs 1.4, argmax 5 vs 1 -> pair right, polarity right
+    # pair 2: expected 3.2 vs 3.0, argmax 3 vs 3 -> pair right, polarity wrong
+    # pair 3: the same distribution twice -> pair wrong (not strictly higher), polarity wrong
+    # pair 4: expected 2.0 vs 4.0 -> pair wrong; argmax 2 vs 4 -> polarity wrong
+    probs = torch.tensor([
+        [0.0, 0.0, 0.0, 0.4, 0.6], [0.6, 0.4, 0.0, 0.0, 0.0],
+        [0.0, 0.0, 0.8, 0.2, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0],
+        [0.2, 0.2, 0.2, 0.2, 0.2], [0.2, 0.2, 0.2, 0.2, 0.2],
+        [0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0, 0.0],
+    ])
+    assert stars.contrast_scores(probs, 4) == {"pair_accuracy": 0.5, "polarity_accuracy": 0.25}
+
+
+def test_expected_stars_is_the_mean_of_the_distribution():
+    assert stars.expected_stars({"1 star": 0.5, "2 stars": 0.0, "3 stars": 0.0, "4 stars": 0.0, "5 stars": 0.5}) == 3.0
+
+
+def test_contrast_cli_prints_the_contract_json_last(tiny, tmp_path, capsys):
+    root, model = tiny
+    path = tmp_path / "pairs.tsv"
+    path.write_text("# a comment\nPerfect, I love it\tAwful fit, returned\nSo soft, love love love\tCheap and ugly\n",
+                    encoding="utf-8")
+    capsys.readouterr()
+    assert stars.evaluate_contrast_cli([str(path), "--bundle", str(root / "bundle")]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(result) == {"pair_accuracy", "polarity_accuracy", "ff_pair_accuracy", "ff_polarity_accuracy", "n_pairs"}
+    assert result["n_pairs"] == 2
+    # the CLI's numbers are the page's: predict's expected stars decide each pair
+    pairs = stars.read_contrast_pairs(path)
+    right = [stars.expected_stars(stars.predict(model, a).probs) > stars.expected_stars(stars.predict(model, b).probs)
+             for a, b in pairs]
+    assert result["pair_accuracy"] == sum(right) / 2
+
+
+def test_the_card_measures_the_contrast_set_for_both_networks(tiny):
+    root, model = tiny
+    card = model.bundle.card
+    assert {"contrast_pair_accuracy", "contrast_polarity_accuracy"} <= set(card["metrics"])
+    ff = next(v for k, v in card["baselines"].items() if k.startswith("Feed-forward"))
+    assert {"contrast_pair_accuracy", "contrast_polarity_accuracy"} <= set(ff)
+
+
+def test_sst_phrases_join_the_reviews_and_the_majority_baseline_counts_reviews_only(tmp_path):
+    (tmp_path / "train.txt").write_text("\n".join(TREES) + "\n")
+    rows = [(t, 5) for t in GOOD] + [(t, 1) for t in BAD[:2]]
+    write_reviews(tmp_path / "reviews.csv", rows)
+    (tmp_path / "split.csv").write_text("id,split\n" + "".join(f"{i},{'valid' if i < 2 else 'train'}\n" for i in range(len(rows))))
+    out = tmp_path / "bundle"
+    assert stars.train_cli(["--data", str(tmp_path / "reviews.csv"), "--split", str(tmp_path / "split.csv"),
+                            "--sst-phrases", str(tmp_path), "--out", str(out), "--epochs", "1", "--ann-epochs", "1",
+                            "--embed", "8", "--hidden", "4", "--min-freq", "1"]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert card["data"]["train_size"] == 5 + 22  # 5 training reviews and the 22 distinct phrases
+    assert "SST-5" in card["data"]["name"]
+    # the reviews' most common class is 5 stars (the phrases' would be neutral): the 2 valid reviews are 5 stars
+    assert card["baselines"]["Always the most common class"]["accuracy"] == 1.0

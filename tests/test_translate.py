@@ -14,6 +14,7 @@ from rnn.checkpoint import BundleError
 from rnn.data.tatoeba import group_references, is_valid, read_pairs, split_pairs
 from rnn.nets.seq2seq import Hypothesis, beam_search, greedy
 from rnn.tasks import translate
+from rnn.tasks.translate_confidence import UNSURE_BELOW, Confidence, confidence
 from rnn.text import Vocab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -304,7 +305,8 @@ def test_predict_never_raises_on_bad_input(tiny, text):
 
 def _check_json(stdout: str, decoding: str) -> None:
     result = json.loads(stdout.strip().splitlines()[-1])
-    assert set(result) == {"bleu", "chrf", "n_sentences", "n_pairs", "decoding"}
+    assert set(result) == {"bleu", "chrf", "n_sentences", "n_pairs", "decoding", "flagged_share", "chrf_flagged", "chrf_unflagged"}
+    assert 0 <= result["flagged_share"] <= 1
     assert result["n_sentences"] == 16 and result["n_pairs"] == 16 and result["decoding"] == decoding
     assert 0 <= result["bleu"] <= 100
 
@@ -366,3 +368,56 @@ def test_the_cards_table_shows_each_network_of_the_ensemble_alone():
     table = metrics_table(card)
     assert list(table.index) == ["This RNN", "Network 1 alone", "Network 2 alone", "word-by-word dictionary"]
     assert table.loc["Network 2 alone", "bleu"] == 38.91 and "train_seconds" not in table.columns
+
+
+# ---------------------------------------------------------------- how sure a translation is
+
+
+def _rated(model, sentence):
+    enc = _encode(model, sentence)
+    ids = beam_search(model.net, enc, Vocab.bos_id, Vocab.eos_id, 20, width=3)[0].ids
+    return ids, enc, confidence(model.net, enc, ids)
+
+
+def test_confidence_is_the_geometric_mean_probability_of_the_written_units(tiny):
+    _, _, model = tiny
+    ids, enc, rated = _rated(model, "He is tired.")
+    log_probs, _ = model.net.reread(enc, torch.tensor([[Vocab.bos_id] + ids]))
+    chosen = log_probs[0, torch.arange(len(ids) + 1), torch.tensor(ids + [Vocab.eos_id])]
+    assert rated.value == pytest.approx(float(chosen.mean().exp()), rel=1e-5)
+    assert rated.networks == [pytest.approx(rated.value)]
+    assert rated.weakest_probability == pytest.approx(float(chosen.min().exp()), rel=1e-5)
+    assert 0 < rated.value <= 1
+
+
+def test_an_ensemble_is_rated_together_and_each_network_alone(tiny, tmp_path):
+    data, out, _ = tiny
+    other = tmp_path / "other"
+    assert translate.train_cli(["--data", str(data), "--out", str(other), "--epochs", "1", "--parts", "1", "--beam", "2",
+                                "--batch-size", "8", "--resume", str(out), "--lr", "0.05", "--seed", "5"]) == 0
+    ensemble = _ensemble(tiny, tmp_path, other)
+    _, _, rated = _rated(ensemble, "She is ready.")
+    assert len(rated.networks) == 2
+    # per unit, the mean of two probabilities is at least their geometric mean, so the ensemble rates at least its least sure network
+    assert min(rated.networks) - 1e-6 <= rated.value
+
+
+def test_unsure_below_the_threshold():
+    def rated(value):
+        return Confidence(value=value, networks=[value], weakest=0, weakest_probability=value)
+
+    assert rated(UNSURE_BELOW - 1e-6).unsure and not rated(UNSURE_BELOW).unsure
+
+
+def test_confidence_split_scores_each_group_on_its_own():
+    def decoded(text, value):
+        return translate.Decoded(text, Confidence(value, [value], 0, value))
+
+    rows = [decoded("Je suis froid.", 0.9), decoded("Il est là.", 0.95), decoded("Le chat gâteau.", 0.1), translate.Decoded("Tu es prêt.")]
+    references = [["Je suis froid."], ["Il est là."], ["Elle est fatiguée."], ["Tu es prêt."]]
+    split = translate.confidence_split(rows, references)
+    assert split["flagged_share"] == 0.25  # one of four; a sentence without a confidence is never flagged
+    assert split["chrf_flagged"] == translate.score(["Le chat gâteau."], [["Elle est fatiguée."]])["chrf"]
+    assert split["chrf_unflagged"] == translate.score(["Je suis froid.", "Il est là.", "Tu es prêt."],
+                                                      [references[0], references[1], references[3]])["chrf"]
+    assert translate.confidence_split(rows[:2], references[:2])["chrf_flagged"] is None

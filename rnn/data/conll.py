@@ -17,7 +17,11 @@ class Sentence:
 
 
 def read_conll(path: str | Path) -> list[Sentence]:
-    """Sentences of a CoNLL file: blank lines separate sentences, -DOCSTART- lines are skipped."""
+    """Sentences of a CoNLL file: blank lines separate sentences, -DOCSTART- lines are skipped.
+
+    A file lower-cased as a whole (as students type) reads the same apart from its words: -docstart- is skipped
+    and tags are read in upper case.
+    """
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
@@ -34,13 +38,13 @@ def read_conll(path: str | Path) -> list[Sentence]:
             if not columns:
                 flush()
                 continue
-            if columns[0] == "-DOCSTART-":
+            if columns[0].upper() == "-DOCSTART-":
                 flush()
                 continue
             if len(columns) < 2:
                 raise ValueError(f"{path}:{line_no}: expected 'token ... tag', got {line.strip()!r}")
             tokens.append(columns[0])
-            tags.append(columns[-1])
+            tags.append(columns[-1].upper())  # tags are upper case; a file lower-cased whole ('b-per') still scores
     flush()
     return sentences
 

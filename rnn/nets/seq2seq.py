@@ -140,19 +140,20 @@ class Seq2SeqEnsemble(nn.Module):
         return Encoded(outputs=torch.cat([p.outputs for p in parts], dim=-1), keys=torch.cat([p.keys for p in parts], dim=-1),
                        mask=parts[0].mask, start=torch.cat([p.start for p in parts], dim=-1))
 
-    def _split(self, enc: Encoded) -> list[Encoded]:
+    def per_member(self, enc: Encoded) -> list[Encoded]:
+        """The ensemble's encoding cut into each member's own, in member order."""
         c = self.config
         return [Encoded(outputs, keys, enc.mask, start) for outputs, keys, start in zip(
             enc.outputs.split(2 * c.enc_hidden, dim=-1), enc.keys.split(c.dec_hidden, dim=-1), enc.start.split(c.dec_hidden, dim=-1))]
 
     def step(self, prev: torch.Tensor, hidden: torch.Tensor, enc: Encoded) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         steps = [member.step(prev, h, e) for member, h, e in
-                 zip(self.members, hidden.split(self.config.dec_hidden, dim=-1), self._split(enc))]
+                 zip(self.members, hidden.split(self.config.dec_hidden, dim=-1), self.per_member(enc))]
         return (_mean_of_probabilities([s[0] for s in steps]), torch.cat([s[1] for s in steps], dim=-1),
                 torch.stack([s[2] for s in steps]).mean(0))
 
     def reread(self, enc: Encoded, tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        reads = [member.reread(e, tgt_in) for member, e in zip(self.members, self._split(enc))]
+        reads = [member.reread(e, tgt_in) for member, e in zip(self.members, self.per_member(enc))]
         return _mean_of_probabilities([r[0] for r in reads]), torch.stack([r[1] for r in reads]).mean(0)
 
 

@@ -259,6 +259,9 @@ def train_cli(argv: list[str]) -> int:
     parser.add_argument("--patience", type=int, default=6)
     parser.add_argument("--time-budget", type=float, default=32 * 60, help="seconds; training stops after the epoch that passes it")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N train/valid sentences (smoke runs)")
+    parser.add_argument("--lower-share", type=float, default=0.0,
+                        help="chance a training sentence is shown lower-cased (as students type), so context and word "
+                             "identity, not capitals alone, mark a name")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
@@ -273,8 +276,9 @@ def train_cli(argv: list[str]) -> int:
     examples = []
     for s in train:
         word_ids, char_ids, case_ids = encode(s.tokens, words, chars)
+        _, lower_char_ids, lower_case_ids = encode([w.lower() for w in s.tokens], words, chars)
         singleton = [counts[normalise(w)] == 1 for w in s.tokens]
-        examples.append((word_ids, char_ids, case_ids, [tag_ids[t] for t in s.tags], singleton))
+        examples.append((word_ids, (char_ids, lower_char_ids), (case_ids, lower_case_ids), [tag_ids[t] for t in s.tags], singleton))
 
     config = TaggerConfig(n_words=len(words), n_chars=len(chars), tags=tags, word_dim=args.word_dim,
                           char_filters=args.char_filters, hidden=args.hidden, dropout=args.dropout)
@@ -294,17 +298,23 @@ def train_cli(argv: list[str]) -> int:
         for batch in batches:
             picked = []
             for i in batch:
-                word_ids, char_ids, case_ids, tag_seq, singleton = examples[i]
+                word_ids, char_variants, case_variants, tag_seq, singleton = examples[i]
+                # Word ids are the same either way (the word table is lower-cased); chars and casing are not.
+                lower = rng.random() < args.lower_share
+                char_ids, case_ids = char_variants[lower], case_variants[lower]
                 # Singletons sometimes read as <unk>, so the <unk> row learns what a new word looks like.
                 word_ids = [words.unk_id if s and rng.random() < args.unk_replace else w for w, s in zip(word_ids, singleton)]
                 picked.append((word_ids, char_ids, case_ids, tag_seq))
             yield collate(picked, with_tags=True)
 
     valid_tokens = [s.tokens for s in valid]
+    valid_lower = [[w.lower() for w in s.tokens] for s in valid]
     valid_gold = [s.tags for s in valid]
 
     def validate(model: BiLSTMTagger) -> dict[str, float]:
-        return flat_metrics(entity_scores(valid_gold, tag_sentences(model, valid_tokens, words, chars)))
+        metrics = flat_metrics(entity_scores(valid_gold, tag_sentences(model, valid_tokens, words, chars)))
+        metrics["f1_lowercased"] = entity_scores(valid_gold, tag_sentences(model, valid_lower, words, chars))["f1"]
+        return metrics
 
     def decay(optimizer: torch.optim.Optimizer, epoch: int, metrics: dict[str, float]) -> None:
         for group in optimizer.param_groups:
@@ -317,6 +327,7 @@ def train_cli(argv: list[str]) -> int:
                  time_budget_s=args.time_budget, seed=args.seed)
 
     baseline = flat_metrics(entity_scores(valid_gold, most_frequent_tag_baseline(train, valid_tokens)))
+    baseline["f1_lowercased"] = entity_scores(valid_gold, most_frequent_tag_baseline(train, valid_lower))["f1"]
     metrics = validate(net)
     command = " ".join([RETRAIN_COMMANDS[TASK], *argv])
     card = {
@@ -355,11 +366,14 @@ def evaluate_cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnn.evaluate entities", description="Entity-level F1 on a CoNLL file.")
     parser.add_argument("file", help="CoNLL format: token first column, BIO tag last, blank line between sentences")
     parser.add_argument("--bundle", default=str(bundle_dir(TASK)))
+    parser.add_argument("--lowercase", action="store_true",
+                        help="lower-case every token first (how students type); a lower-cased file is scored as it is either way")
     args = parser.parse_args(argv)
     model = load(args.bundle)
     sentences = read_conll(args.file)
     started = time.monotonic()
-    predicted = tag_sentences(model, [s.tokens for s in sentences])
+    tokens = [[w.lower() for w in s.tokens] if args.lowercase else s.tokens for s in sentences]
+    predicted = tag_sentences(model, tokens)
     scores = entity_scores([s.tags for s in sentences], predicted)
     print(f"tagged {len(sentences)} sentences in {time.monotonic() - started:.1f} s", file=sys.stderr)
     print_result(scores)

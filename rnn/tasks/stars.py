@@ -24,11 +24,13 @@ from rnn.data.reviews import REVIEWS_CSV, SPLIT_CSV, read_reviews, read_split, s
 from rnn.data.sst import SST5_DIR, SST5_LABELS, read_trees
 from rnn.evaluate import print_result
 from rnn.nets.stars import StarsConfig, StarsPair, build_pair
-from rnn.text import MAX_TOKENS, Vocab, tokenize, words
+from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize, words
 from rnn.trace import Trace
 from rnn.training import count_parameters, fit
 
 TASK, SST_TASK = "stars", "sst5"
+# Hand-written minimal pairs (more positive review, less positive one): validation data for word order and negation.
+CONTRAST_FILE = Path(__file__).resolve().parent.parent / "data" / "stars_contrast.tsv"
 STAR_LABELS = ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
 READOUT_TITLE = "Stars if the review ended at this word (forward direction only)"
 
@@ -151,6 +153,53 @@ def scores(gold: Sequence[int], predicted: Sequence[int], classes: int = 5) -> d
     }
 
 
+def expected_stars(probs: dict[str, float]) -> float:
+    """The mean of the star distribution (1-5): finer than the argmax, so a pair can differ within one class."""
+    return sum((i + 1) * p for i, p in enumerate(probs.values()))
+
+
+def contrast_summary(card: dict) -> str | None:
+    """One sentence for the page: how both networks did on the card's contrast pairs (None when not measured)."""
+    rnn = card.get("metrics", {})
+    ff = next((v for k, v in card.get("baselines", {}).items() if k.startswith("Feed-forward")), {})
+    keys = ("contrast_pair_accuracy", "contrast_polarity_accuracy")
+    if not all(k in rnn and k in ff for k in keys):
+        return None
+    return (f"**Order and negation, measured.** On {card.get('contrast_pairs', 'the')} hand-written pairs of reviews with "
+            "the same or nearly the same words, where order or negation decides which is the better one (*not bad, "
+            "really good* / *not good, really bad*), the recurrent network gives the better review more stars in "
+            f"**{rnn[keys[0]]:.0%}** of pairs and gets both sides right (4 or 5 stars against 1 or 2) in "
+            f"**{rnn[keys[1]]:.0%}**; the feed-forward network: {ff[keys[0]]:.0%} and {ff[keys[1]]:.0%}.")
+
+
+def read_contrast_pairs(path: str | Path) -> list[tuple[str, str]]:
+    """Lines `more positive review<TAB>less positive review`; blank lines and lines starting with # skipped."""
+    pairs = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2 or not all(f.strip() for f in fields):
+            raise ValueError(f"{path}:{number}: expected two reviews separated by one tab")
+        pairs.append((fields[0].strip(), fields[1].strip()))
+    return pairs
+
+
+def contrast_scores(probs: torch.Tensor, pairs_count: int) -> dict[str, float]:
+    """probs [2N, C]: row 2i the more positive review of pair i, row 2i+1 the less positive one.
+
+    A pair is right when the first review's expected stars are strictly higher; its polarity is right when
+    the first gets 4 stars or more and the second 2 or fewer (argmax).
+    """
+    stars = torch.arange(1, probs.shape[1] + 1, dtype=probs.dtype)
+    expected = (probs * stars).sum(-1).view(pairs_count, 2)
+    argmax = (probs.argmax(-1) + 1).view(pairs_count, 2)
+    return {
+        "pair_accuracy": float((expected[:, 0] > expected[:, 1]).float().mean()) if pairs_count else 0.0,
+        "polarity_accuracy": float(((argmax[:, 0] >= 4) & (argmax[:, 1] <= 2)).float().mean()) if pairs_count else 0.0,
+    }
+
+
 def objective(metrics: dict[str, float]) -> float:
     """The one number model selection maximises on validation: all three of the issue's measures at once."""
     return metrics["accuracy"] + metrics["macro_f1"] - metrics["mae"]
@@ -230,6 +279,13 @@ def all_logits(net: nn.Module, data: Examples, which: str, batch_size: int = 256
     return out
 
 
+def contrast_probabilities(net: StarsPair, vocab: Vocab, pairs: Sequence[tuple[str, str]], which: str) -> torch.Tensor:
+    """[2N, C] star distributions (the bundle's offsets applied) of the rnn or the ann for every review of pairs."""
+    texts = [review for pair in pairs for review in pair]
+    data = make_examples(net.config, vocab, [words(t) or [UNK] for t in texts], [0] * len(texts))
+    return torch.softmax(all_logits(net, data, which) + getattr(net, f"{which}_offset"), -1)
+
+
 def ordinal_penalty(logits: torch.Tensor, gold: torch.Tensor) -> torch.Tensor:
     """The expected distance |predicted class - true class| under the model's distribution (MAE-aware)."""
     classes = torch.arange(logits.shape[1], device=logits.device)
@@ -254,15 +310,25 @@ class TrainOptions:
 
 
 def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: TrainOptions,
-               score: Callable[[dict], float]) -> tuple[StarsPair, dict]:
-    """Train the feed-forward baseline and the RNN on the same split; tune both one's offsets on valid."""
+               score: Callable[[dict], float], vocab: Vocab | None = None,
+               contrast: Sequence[tuple[str, str]] = (), start: StarsPair | None = None) -> tuple[StarsPair, dict]:
+    """Train the feed-forward baseline and the RNN on the same split; tune both one's offsets on valid.
+
+    With contrast pairs (and the vocab to read them), each epoch's curve row also scores them (offsets not yet
+    tuned then); model selection still uses score alone. start: trained networks to continue from (same config).
+    """
     net = StarsPair(config)
+    if start is not None:
+        net.load_state_dict(start.state_dict())
     classes = config.classes
 
     def validate_with(which: str) -> Callable[[nn.Module], dict[str, float]]:
         def validate(_module: nn.Module) -> dict[str, float]:
             metrics = scores(valid.labels, all_logits(net, valid, which).argmax(-1).tolist(), classes)
-            return {**metrics, "objective": score(metrics)}
+            row = {**metrics, "objective": score(metrics)}
+            if contrast and vocab is not None:
+                row.update(contrast_scores(contrast_probabilities(net, vocab, contrast, which), len(contrast)))
+            return row
         return validate
 
     def ann_loss(module: nn.Module, batch) -> torch.Tensor:
@@ -322,6 +388,10 @@ def _parser(task: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="train on the first N examples only (smoke runs)")
     p.add_argument("--time-budget", type=float, default=d.time_budget_s, help="seconds; the RNN stops after the epoch that passes it")
     p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--init", type=Path, default=None, metavar="BUNDLE",
+                   help="start from this trained bundle (its vocabulary and sizes) instead of from scratch")
+    p.add_argument("--contrast", type=Path, default=CONTRAST_FILE,
+                   help="minimal pairs scored every epoch and on the card (default: the repo's hand-written set)")
     return p
 
 
@@ -334,15 +404,28 @@ def _options(args: argparse.Namespace) -> TrainOptions:
 def _train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels: list[str],
                     train_tokens: list[list[str]], train_labels: list[int],
                     valid_tokens: list[list[str]], valid_labels: list[int],
-                    score: Callable[[dict], float], headline: dict, data: dict, notes: str, title: str) -> int:
+                    score: Callable[[dict], float], headline: dict, data: dict, notes: str, title: str,
+                    majority_labels: list[int]) -> int:
+    """majority_labels: the labels the 'most common class' baseline counts (the task's own data, not added phrases)."""
     torch.set_num_threads(1)  # four engineers train on two shared cores: one thread each keeps it fair
     started = time.monotonic()
-    vocab = Vocab.build([[w.lower() for w in t] for t in train_tokens], min_freq=args.min_freq)
-    config = StarsConfig(vocab_size=len(vocab), labels=labels, embed=args.embed, hidden=args.hidden)
+    if args.init:  # continue a trained bundle: its vocabulary and sizes stay, new words read as <unk>
+        start = load(args.init, task)
+        vocab, config = start.vocab, start.config
+        start_net: StarsPair | None = start.net
+    else:
+        vocab = Vocab.build([[w.lower() for w in t] for t in train_tokens], min_freq=args.min_freq)
+        config = StarsConfig(vocab_size=len(vocab), labels=labels, embed=args.embed, hidden=args.hidden)
+        start_net = None
     train = make_examples(config, vocab, train_tokens, train_labels)
     valid = make_examples(config, vocab, valid_tokens, valid_labels)
     print(f"{len(train.ids)} training / {len(valid.ids)} validation examples, vocabulary {len(vocab)}", file=sys.stderr)
-    net, report = train_pair(config, train, valid, _options(args), score)
+    contrast = read_contrast_pairs(args.contrast) if args.contrast else []
+    net, report = train_pair(config, train, valid, _options(args), score, vocab, contrast, start_net)
+    if contrast:
+        for which in ("rnn", "ann"):  # after the offsets: what the page shows
+            measured = contrast_scores(contrast_probabilities(net, vocab, contrast, which), len(contrast))
+            report[which].update({f"contrast_{k}": v for k, v in measured.items()})
     keys = list(report["rnn"])
     metric_row = {k: round(report["rnn"][k], 4) for k in keys}
     card = {
@@ -351,13 +434,15 @@ def _train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels
         "model": f"word embeddings ({config.embed}) → bidirectional GRU ({config.hidden} per direction) → max+mean pooling → softmax",
         "parameters": count_parameters(net.rnn),
         "data": {**data, "train_size": len(train.ids), "valid_size": len(valid.ids)},
-        "command": " ".join(["python -m rnn.train", task, *argv]),
+        # a continued bundle is rebuilt by the command of the one it started from, then this one
+        "command": " && ".join([*([start.bundle.card.get("command", "")] if args.init else []),
+                                " ".join(["python -m rnn.train", task, *argv])]),
         "curve": report["rnn_curve"],
         "metrics": metric_row,
         "baselines": {
             f"Feed-forward network (one-hot bag of words, {config.ann_hidden} hidden units; "
             f"{count_parameters(net.ann):,} parameters)": {k: round(report["ann"][k], 4) for k in keys},
-            "Always the most common class": {k: round(v, 4) for k, v in _majority(valid.labels, train.labels, config.classes).items()},
+            "Always the most common class": {k: round(v, 4) for k, v in _majority(valid.labels, majority_labels, config.classes).items()},
         },
         "headline": {**headline, "value": round(report["rnn"][headline["key"]], 4)},
         "train_seconds": round(time.monotonic() - started),
@@ -366,6 +451,8 @@ def _train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels
         "vocabulary": len(vocab),
         "offsets": {"rnn": [round(float(v), 2) for v in net.rnn_offset], "ann": [round(float(v), 2) for v in net.ann_offset]},
     }
+    if contrast:
+        card["contrast_pairs"] = len(contrast)
     save_bundle(args.out, net, config, {"words": vocab}, card)
     print(f"saved {args.out}: RNN {metric_row}; feed-forward {card['baselines']}", file=sys.stderr)
     return 0
@@ -376,25 +463,50 @@ def _majority(valid_labels: list[int], train_labels: list[int], classes: int) ->
     return scores(valid_labels, [common] * len(valid_labels), classes)
 
 
+def sst_phrases(data_dir: Path) -> list[tuple[tuple[str, ...], int]]:
+    """Every distinct labelled phrase of the SST-5 train trees (words, class 0..4), first label kept."""
+    phrases: dict[tuple[str, ...], int] = {}
+    for tree in read_trees(data_dir / "train.txt"):
+        for phrase in tree.phrases:
+            phrases.setdefault(phrase.words, phrase.label)
+    return list(phrases.items())
+
+
 def train_cli(argv: list[str]) -> int:
     p = _parser(TASK, "Train the review-stars RNN and its feed-forward baseline on the clothing reviews.")
     p.add_argument("--data", type=Path, default=REVIEWS_CSV)
     p.add_argument("--split", type=Path, default=SPLIT_CSV)
+    p.add_argument("--sst-phrases", type=Path, nargs="?", const=SST5_DIR, default=None, metavar="SST5_DIR",
+                   help="also train on every labelled phrase of SST-5's train trees (very negative = 1 star ... "
+                        "very positive = 5): short phrases such as 'not bad' teach negation, which clothing reviews rarely show")
+    p.add_argument("--sst-skip-neutral", action="store_true",
+                   help="leave out the neutral SST phrases (mostly fragments such as 'the film'), which teach that a "
+                        "short text is worth 3 stars")
     args = p.parse_args(argv)
     groups = split_reviews(read_reviews(args.data), read_split(args.split))
     train_rows, valid_rows = groups.get("train", [])[: args.limit], groups.get("valid", [])
+    train_tokens, train_labels = [words(r.text) for r in train_rows], [r.stars - 1 for r in train_rows]
+    data = {"name": "Women's E-Commerce Clothing Reviews (review text → 1-5 stars)", "licence": "CC0 1.0",
+            "attribution": "Nick Brooks (nicapotato), Kaggle 2018: anonymised reviews from a clothing web shop."}
+    if args.sst_phrases:
+        phrases = [(w, y) for w, y in sst_phrases(args.sst_phrases) if not (args.sst_skip_neutral and y == 2)][: args.limit]
+        train_tokens += [list(w) for w, _ in phrases]
+        train_labels += [y for _, y in phrases]
+        data = {**data, "name": data["name"] + f", plus {len(phrases):,} labelled phrases of the SST-5 train trees",
+                "licence": data["licence"] + " (reviews); SST-5: no explicit licence, research use",
+                "attribution": data["attribution"] + " SST-5: Socher et al. 2013."}
     return _train_and_save(
         TASK, argv, args, STAR_LABELS,
-        [words(r.text) for r in train_rows], [r.stars - 1 for r in train_rows],
+        train_tokens, train_labels,
         [words(r.text) for r in valid_rows], [r.stars - 1 for r in valid_rows],
         objective,
         {"key": "accuracy", "label": "validation accuracy", "format": "pct"},
-        {"name": "Women's E-Commerce Clothing Reviews (review text → 1-5 stars)", "licence": "CC0 1.0",
-         "attribution": "Nick Brooks (nicapotato), Kaggle 2018: anonymised reviews from a clothing web shop."},
+        data,
         "Model selection and the per-class decision offsets (a class prior against the 5-star skew) were tuned on "
         "validation by accuracy + macro-F1 − MAE; the same procedure was applied to the feed-forward network. "
         "MAE is in stars. The per-word chart comes from a forward-only head trained jointly on every prefix.",
         "Review stars: bidirectional GRU",
+        [r.stars - 1 for r in train_rows],
     )
 
 
@@ -404,11 +516,7 @@ def train_sst5_cli(argv: list[str]) -> int:
     # 159k short phrases: bigger batches, fewer feed-forward epochs (the shipped bundle's settings).
     p.set_defaults(batch_size=128, epochs=8, ann_epochs=2, time_budget=1800)
     args = p.parse_args(argv)
-    phrases: dict[tuple[str, ...], int] = {}
-    for tree in read_trees(args.data_dir / "train.txt"):
-        for phrase in tree.phrases:
-            phrases.setdefault(phrase.words, phrase.label)
-    train_items = list(phrases.items())[: args.limit]
+    train_items = sst_phrases(args.data_dir)[: args.limit]
     dev = read_trees(args.data_dir / "dev.txt")
     return _train_and_save(
         SST_TASK, argv, args, list(SST5_LABELS),
@@ -421,6 +529,7 @@ def train_sst5_cli(argv: list[str]) -> int:
          "attribution": "Socher et al. 2013, Recursive Deep Models for Semantic Compositionality Over a Sentiment Treebank."},
         "Trained on phrases, scored on whole dev sentences. Embeddings are learned from scratch (no GloVe).",
         "SST-5 benchmark: bidirectional GRU",
+        [y for _, y in train_items],
     )
 
 
@@ -460,4 +569,17 @@ def evaluate_sst5_cli(argv: list[str]) -> int:
     trees = [t for t in read_trees(args.file) if t.words]
     result = evaluate_examples(model, [list(t.words) for t in trees], [t.label for t in trees])
     print_result({"accuracy": round(result["rnn"]["accuracy"], 4), "n": len(trees)})
+    return 0
+
+
+def evaluate_contrast_cli(argv: list[str]) -> int:
+    args = _eval_parser("stars-contrast", "minimal pairs: UTF-8 lines `more positive review<TAB>less positive review`, "
+                        "# comments").parse_args(argv)
+    model = load(args.bundle)
+    pairs = read_contrast_pairs(args.file)
+    rnn, ann = (contrast_scores(contrast_probabilities(model.net, model.vocab, pairs, which), len(pairs))
+                for which in ("rnn", "ann"))
+    print_result({"pair_accuracy": round(rnn["pair_accuracy"], 4), "polarity_accuracy": round(rnn["polarity_accuracy"], 4),
+                  "ff_pair_accuracy": round(ann["pair_accuracy"], 4), "ff_polarity_accuracy": round(ann["polarity_accuracy"], 4),
+                  "n_pairs": len(pairs)})
     return 0

@@ -24,6 +24,7 @@ from rnn.data.tatoeba import ATTRIBUTION, ENG_FRA, group_references, read_pairs,
 from rnn.nets.seq2seq import Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, beam_search, greedy, select
 from rnn.nets.seq2seq import build as build_network
 from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
+from rnn.tasks.translate_confidence import Confidence, confidence
 from rnn.trace import Trace
 from rnn.training import count_parameters, ensemble_command, ensemble_train_seconds, fit, trained_on
 
@@ -177,6 +178,7 @@ class TranslateResult:
     replaced: dict[int, tuple[str, str]] = field(default_factory=dict)  # see replace_unknowns()
     beam: int = 1
     notes: list[str] = field(default_factory=list)
+    confidence: Confidence | None = None  # how sure the networks are of this French (None for empty input)
 
     def written(self) -> list[str]:
         """The French units as the translation shows them: target with each <unk> replaced."""
@@ -225,6 +227,7 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
         # Re-read the chosen French with teacher forcing: each step's alternatives and attention in one pass.
         out_ids = best.ids + [Vocab.eos_id]
         log_probs, weights = _attention(net, enc, best.ids)
+        rated = confidence(net, enc, best.ids, log_probs)
         values, index = log_probs.exp().topk(STEP_TOP, dim=-1)
         steps = [{tgt.itos[i]: round(v, 4) for i, v in zip(ix, vs)} for ix, vs in zip(index.tolist(), values.tolist())]
         h = net.config.enc_hidden  # outputs: forward and backward states side by side (each member's, in an ensemble)
@@ -245,7 +248,7 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
     return TranslateResult(
         translation=detokenize(_with_replacements(target[:-1], replaced)), source=words, target=target,
         attention=attention, steps=steps, alternatives=alternatives,
-        trace=trace, beam=beam, notes=notes, replaced=replaced,
+        trace=trace, beam=beam, notes=notes, replaced=replaced, confidence=rated,
     )
 
 
@@ -284,13 +287,20 @@ def _collate(examples):
     return src, lengths, tgt_in, tgt_out
 
 
-def translate_corpus(model: Translator, sentences: list[str], beam: int = 1, batch_size: int = 200) -> list[str]:
+@dataclass
+class Decoded:
+    text: str
+    confidence: Confidence | None = None  # only when decode_corpus was asked for it
+
+
+def decode_corpus(model: Translator, sentences: list[str], beam: int = 1, batch_size: int = 200,
+                  with_confidence: bool = False) -> list[Decoded]:
     """Translate many English sentences: batched greedy for beam 1, one beam search per sentence otherwise.
-    Every <unk> written is replaced as predict() does (replace_unknowns)."""
+    Every <unk> written is replaced as predict() does (replace_unknowns); with_confidence also rates each one."""
     net, tgt = model.net, model.tgt_vocab
     source = [english_tokens(s) for s in sentences]
     ids = [_src_ids(model.vocab, words) or [Vocab.unk_id] for words in source]
-    out: list[str] = [""] * len(sentences)
+    out = [Decoded("") for _ in sentences]
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     with torch.inference_mode():
         for start in range(0, len(order), batch_size if beam == 1 else 1):
@@ -307,8 +317,13 @@ def translate_corpus(model: Translator, sentences: list[str], beam: int = 1, bat
                 if Vocab.unk_id in row:
                     _, attention = _attention(net, select(enc, torch.tensor([k])), row)
                     units = _with_replacements(units, replace_unknowns(model, source[i], units, attention.cpu().numpy()))
-                out[i] = detokenize(units)
+                rated = confidence(net, select(enc, torch.tensor([k])), row) if with_confidence else None
+                out[i] = Decoded(detokenize(units), rated)
     return out
+
+
+def translate_corpus(model: Translator, sentences: list[str], beam: int = 1, batch_size: int = 200) -> list[str]:
+    return [d.text for d in decode_corpus(model, sentences, beam, batch_size)]
 
 
 def score(hypotheses: list[str], references: list[list[str]]) -> dict[str, float]:
@@ -321,11 +336,29 @@ def score(hypotheses: list[str], references: list[list[str]]) -> dict[str, float
             "chrf": round(sacrebleu.corpus_chrf(hypotheses, streams).score, 2)}
 
 
-def evaluate_pairs(model: Translator, pairs: list[tuple[str, str]], beam: int = 1) -> dict:
+def evaluate_pairs(model: Translator, pairs: list[tuple[str, str]], beam: int = 1, with_confidence: bool = False) -> dict:
+    """BLEU and chrF; with_confidence adds how the unsure rule splits the sentences (confidence_split)."""
     english, references = group_references(pairs)
-    result = score(translate_corpus(model, english, beam=beam), references)
+    decoded = decode_corpus(model, english, beam=beam, with_confidence=with_confidence)
+    result = score([d.text for d in decoded], references)
+    if with_confidence:
+        result.update(confidence_split(decoded, references))
     return {**result, "n_sentences": len(english), "n_pairs": len(pairs),
             "decoding": "greedy" if beam == 1 else f"beam {beam}"}
+
+
+def confidence_split(decoded: list[Decoded], references: list[list[str]]) -> dict[str, float]:
+    """The share of sentences flagged unsure, and the corpus chrF of the flagged and of the other translations."""
+    flagged = [d.confidence is not None and d.confidence.unsure for d in decoded]
+
+    def chrf_of(group: bool) -> float | None:
+        picked = [k for k, f in enumerate(flagged) if f == group]
+        if not picked:
+            return None
+        return score([decoded[k].text for k in picked], [references[k] for k in picked])["chrf"]
+
+    return {"flagged_share": round(sum(flagged) / max(len(flagged), 1), 4),
+            "chrf_flagged": chrf_of(True), "chrf_unflagged": chrf_of(False)}
 
 
 def word_by_word(lexicon: dict[str, str], valid_english: list[str]) -> list[str]:
@@ -557,5 +590,5 @@ def evaluate_cli(argv: list[str]) -> int:
     if not pairs:
         print(f"no English<TAB>French pairs in {args.file}", flush=True)
         return 1
-    print_result(evaluate_pairs(load(args.bundle), pairs, beam=max(1, args.beam)))
+    print_result(evaluate_pairs(load(args.bundle), pairs, beam=max(1, args.beam), with_confidence=True))
     return 0
