@@ -43,11 +43,6 @@ def _grey(typed: str, suggestion: str) -> str:
             f'<span style="color:#8A8F98">{html.escape(suggestion)}</span></div>')
 
 
-def _percent(probability: float) -> str:
-    """A probability as a percentage; "<1%" rather than a rounded "0%", which reads as "impossible" to a student."""
-    return "<1%" if probability < 0.005 else f"{probability:.0%}"
-
-
 ui.example_picker("Try an example", EXAMPLES, key="example")
 
 
@@ -73,7 +68,7 @@ def autocompleter() -> None:
         if result.completions:
             cols = st.columns(len(result.completions))
             for col, (word, prob) in zip(cols, result.completions.items()):
-                col.button(f"{word}  ({_percent(prob)})", key=f"complete-{word}", width="stretch",
+                col.button(f"{result.written(word)}  ({viz.percent(prob)})", key=f"complete-{word}", width="stretch",
                            on_click=_set_text, args=(result.completed([word]) + " ",))
         for note in result.notes:
             st.caption(note)
@@ -82,13 +77,14 @@ def autocompleter() -> None:
     title = f"Next word after “{last}”" if last else "First word of a sentence"
     if result.prefix:
         title = f"Word in place of “{result.prefix}”, ignoring its letters"
-    ui.chart(viz.prob_bars(result.next_words, title), key="next_bars")
+    ui.chart(viz.prob_bars({result.written(w): p for w, p in result.next_words.items()}, title), key="next_bars")
     st.caption("The network scores all the words it knows; these are its top guesses with their probabilities. "
                "`.` or `?` mean it thinks the sentence could end here.")
     if model.networks > 1:
         st.caption(f"The bars and the buttons average {model.networks} networks trained apart, which corrects some of "
-                   "each one's mistakes (the model card shows each one alone). The grey text and the guesses after "
-                   "each word below are the first network's, whose memory the Hidden State page shows.")
+                   "each one's mistakes (the model card shows each one alone). The grey text starts with the top "
+                   "suggestion; the words after it and the guesses after each word below are the first network's, "
+                   "whose memory the Hidden State page shows.")
 
     with st.expander("✍️ Let it write", expanded=False):
         temperature = st.slider("Temperature", 0.1, 1.5, 0.8, 0.1, key="temperature", bind="query-params",
@@ -102,7 +98,7 @@ def autocompleter() -> None:
                                                                 seed=random.randrange(2**31))
         written = st.session_state.get("written")
         if written is not None:
-            addition = autocomplete.join_words(written, capitalise=not base.strip())
+            addition = autocomplete.join_words(written, capitalise=not base.strip(), casing=model.casing)
             st.html(_grey(base, addition or "(it chose to end the sentence here)"))
             if addition:
                 st.button("Keep it", key="keep", on_click=_set_text, args=(base + addition + " ",))
@@ -110,7 +106,7 @@ def autocompleter() -> None:
                    "temperature; then the network reads its own word and guesses again.")
 
     with st.expander("What the network guessed after each word"):
-        rows = [{"after": word, "top guesses": ", ".join(f"{w} {_percent(p)}" for w, p in list(guesses.items())[:3])}
+        rows = [{"after": word, "top guesses": ", ".join(f"{result.written(w)} {viz.percent(p)}" for w, p in list(guesses.items())[:3])}
                 for word, guesses in zip(result.trace.tokens, result.trace.readout)]
         if rows:
             st.dataframe(rows, hide_index=True, width="stretch")

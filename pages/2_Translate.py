@@ -60,7 +60,7 @@ if model is None:
     st.stop()
 
 ui.example_picker("Try an example", EXAMPLES, key="example")
-beam = st.slider("Beam width", 1, 8, 5, key="beam", bind="query-params",
+beam = ui.controls().slider("Beam width", 1, 8, 5, key="beam", bind="query-params",
                  help="How many partial translations the decoder keeps at each step. 1 = greedy: always the most "
                       "likely next word.")
 

@@ -22,31 +22,30 @@ DEFAULT = "Dhaval loves baby yoda"
 EXAMPLES = {
     "The video's example": DEFAULT,
     "…with capitals": "Dhaval loves Baby Yoda",
+    "No capitals": "dhaval moved from mumbai to new york to work for google.",
     "Football": "Manchester United beat Arsenal 2-1 at Old Trafford on Saturday, Reuters reported.",
     "Politics": "German Chancellor Angela Merkel met French President Emmanuel Macron in Berlin.",
     "Markets": "Shares of Toyota rose in Tokyo after the Bank of Japan kept interest rates unchanged.",
-    "Goes wrong: no capitals": "dhaval moved from mumbai to new york to work for google.",
     "Goes wrong: Paris Hilton": "Paris Hilton was seen in London yesterday",
     "Goes wrong: news from 1996": "Elon Musk said Tesla will build a factory near Austin, Texas.",
 }
 WHY = {
-    DEFAULT: "Honestly: this model finds **no** names here. It learned from Reuters news of 1996–97, where names "
-             "are written with capital letters. *baby yoda* is in lower case, so it looks like ordinary words. "
-             "*Dhaval* is capitalised, but it is the first word, and every sentence starts with a capital, so that "
-             "is no clue; the model has never seen the name, and it leans towards “not a name”. "
-             "Try the next example, written the way a newspaper would.",
-    EXAMPLES["…with capitals"]: "With capitals, *Baby Yoda* is found as a person. *Dhaval*, the first word and a "
-             "name the model never read in training, is still missed: move it inside a sentence "
-             "(*My friend Dhaval…*) and watch the tag change.",
-    EXAMPLES["Goes wrong: no capitals"]: "Why it goes wrong: in the training news every name is capitalised, so "
-             "the capital letter is the strongest clue the model has. Without it, even *new york* and *google* "
-             "are missed.",
+    DEFAULT: "*Dhaval* is found as a person, though the model never read that name in training: a word it does not "
+             "know, before *loves*, reads like someone's name. *baby yoda* is missed: in the training news a "
+             "character's name would be capitalised, and *baby* is an ordinary word the model knows well. Try the "
+             "next example, written the way a newspaper would.",
+    EXAMPLES["…with capitals"]: "With capitals, *Baby Yoda* is found as a person too. Capital letters are a strong "
+             "clue, but not the only one: compare the next example, typed all in lower case.",
+    EXAMPLES["No capitals"]: "Typed the way students type. The model was also trained on lower-cased copies of its "
+             "news sentences, so it learned that words like *from … to* and *work for* point at places and companies: "
+             "it still finds the person and the places. Without a capital, *google* is missed, and confidence is lower "
+             "everywhere.",
     EXAMPLES["Goes wrong: Paris Hilton"]: "Why it goes wrong: in the training news *Paris* appears 35 times, as the "
              "city or in a football club's name, and once inside a person's name. So the model tags *Paris Hilton* "
              "as a place. Context helps only as far as the training data showed it.",
     EXAMPLES["Goes wrong: news from 1996"]: "Why it goes wrong: the training news is from 1996–97, before the car "
              "company existed, and *Tesla* never appears in it. A capitalised word it never saw, right after a "
-             "person and before *will*, looks like another person, so it guesses that (see its low confidence "
+             "person and before *will*, looks like another person, so it guesses that (see its lower confidence "
              "in the table). A model knows only the world of its training data.",
 }
 
@@ -56,7 +55,7 @@ if model is None:
     st.stop()
 
 ui.example_picker("Try an example", EXAMPLES, key="example")
-kinds = st.pills(
+kinds = ui.controls().pills(
     "Show", list(entities.ENTITY_TYPES), selection_mode="multi", default=list(entities.ENTITY_TYPES), key="kinds",
     bind="query-params",
     format_func=lambda k: f"{k} · {entities.LABEL_NAMES[k]}",
@@ -123,4 +122,9 @@ def tagger() -> None:
 
 
 tagger()
+scores = model.bundle.card.get("metrics", {})
+if "f1_lowercased" in scores:
+    st.markdown(f"**With and without capitals, measured.** On the 3,250 validation sentences the network never trained "
+                f"on, entity F1 is **{scores['f1']:.1%}** as written and **{scores['f1_lowercased']:.1%}** with every "
+                "word lower-cased, the way students often type.")
 ui.model_card(model.bundle.card)

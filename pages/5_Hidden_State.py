@@ -68,11 +68,11 @@ with animation:
         step = st.slider("Word", 1, steps, key="step", bind="query-params",
                          help="Drag, or focus the slider and use the arrow keys.")
         figure = viz.hidden_state_animation(trace, step=step - 1)
-        st.plotly_chart(figure, width="stretch", alt=hidden.narrate(trace, step - 1))
+        ui.chart(figure, alt=hidden.narrate(trace, step - 1))
         st.info(ui.plain(hidden.narrate(trace, step - 1)))
     else:
-        st.plotly_chart(viz.hidden_state_animation(trace, step=0 if steps == 1 else None), width="stretch",
-                        alt=f"Animation of the hidden state over {steps} words; the narration below says the same in words.")
+        ui.chart(viz.hidden_state_animation(trace, step=0 if steps == 1 else None),
+                 alt=f"Animation of the hidden state over {steps} words; the narration below says the same in words.")
     with st.expander("Narration, word by word", expanded=mode != "Step by step"):
         st.markdown("\n".join(f"{i + 1}. {ui.plain(hidden.narrate(trace, i).split(': ', 1)[1])}" for i in range(steps)))
 
@@ -88,8 +88,8 @@ with memory:
     trace_a, trace_b = module.predict(model, first).trace, module.predict(model, second).trace
     distance = hidden.memory_distance(trace_a, trace_b)
     if len(distance):
-        st.plotly_chart(viz.memory_chart(trace_a.tokens, trace_b.tokens, distance), width="stretch",
-                        alt="Distance between the two sentences' hidden states after each word.")
+        ui.chart(viz.memory_chart(trace_a.tokens, trace_b.tokens, distance),
+                 alt="Distance between the two sentences' hidden states after each word.")
         differ = [i for i, (a, b) in enumerate(zip(trace_a.tokens, trace_b.tokens)) if a != b]
         if differ and differ[-1] + 1 < len(distance):
             last = differ[-1]
@@ -103,8 +103,8 @@ with path:
     points, variance = hidden.pca_2d(trace.hidden)
     st.markdown("Each hidden state is a point in a space of many dimensions. Squashed to the two directions in which "
                 "this sentence moves the memory most (PCA), the reading becomes a path: one point per word.")
-    st.plotly_chart(viz.path_chart(points, trace.tokens, variance), width="stretch",
-                    alt="The hidden states projected to two dimensions, labelled by word, in reading order.")
+    ui.chart(viz.path_chart(points, trace.tokens, variance),
+             alt="The hidden states projected to two dimensions, labelled by word, in reading order.")
     st.caption(f"These two directions show {variance.sum():.0%} of how the memory moves over this sentence.")
 
 with unrolled:
@@ -114,8 +114,8 @@ with unrolled:
     kind = type(next(iter(layers.values()))).__name__
     st.markdown(f"The loop of an RNN, unrolled over this sentence: the **same {kind} cell** at every time step. "
                 "The word comes in from below, the memory from the left; the new memory goes right and up.")
-    st.plotly_chart(viz.unrolled_diagram(trace.tokens, f"{kind} cell"), width="stretch",
-                    alt=f"The same {kind} cell repeated for each word, passing the hidden state along.")
+    ui.chart(viz.unrolled_diagram(trace.tokens, f"{kind} cell"),
+             alt=f"The same {kind} cell repeated for each word, passing the hidden state along.")
     st.markdown(f"**One set of weights, shared by all {steps} steps** — {total:,} parameters in the recurrent "
                 f"layer{'s' if len(layers) > 1 else ''}, whether the sentence has 3 words or 300:")
     st.dataframe(
@@ -132,8 +132,8 @@ with contrast:
                 f"model's vocabulary of {len(vocab):,} words.")
     slots = st.slider("Input slots (the longest sentence the network accepts)", 3, 30, 10, key="slots", bind="query-params")
     layout = hidden.one_hot_input(trace.tokens, vocab, slots)
-    st.plotly_chart(viz.one_hot_chart(layout), width="stretch",
-                    alt=f"{layout.neurons:,} input neurons, of which {layout.active} are 1: a sparse one-hot input layer.")
+    ui.chart(viz.one_hot_chart(layout),
+             alt=f"{layout.neurons:,} input neurons, of which {layout.active} are 1: a sparse one-hot input layer.")
     units = trace.hidden.shape[1]
     ff_params = hidden.feedforward_first_layer(slots, len(vocab), units)
     a, b, c = st.columns(3)

@@ -65,8 +65,8 @@ if clicked:
             history[name].append(row)
             status.info(f"**{name}**, epoch {row['epoch']}/{epochs}: forward → loss {row['train_loss']:.3f} → backprop → "
                         f"update. Training accuracy {row['train_accuracy']:.0%}, shifted test {row['shifted_accuracy']:.0%}.")
-            loss_chart.plotly_chart(viz.live_loss_chart(history), width="stretch", key=f"loss_{name}_{row['epoch']}",
-                                    alt="Training loss per epoch for both networks.")
+            ui.chart(viz.live_loss_chart(history), where=loss_chart, key=f"loss_{name}_{row['epoch']}",
+                     alt="Training loss per epoch for both networks.")
         train_live(net, train, shifted, vocab, epochs=epochs, on_epoch=report)
     parameters = {name: count_parameters(net) for name, net in networks.items()}
     st.session_state["live_history"] = (history, parameters)
@@ -77,7 +77,7 @@ if clicked:
 
 if "live_history" in st.session_state:
     history, parameters = st.session_state["live_history"]
-    loss_chart.plotly_chart(viz.live_loss_chart(history), width="stretch", alt="Training loss per epoch for both networks.")
+    ui.chart(viz.live_loss_chart(history), where=loss_chart, alt="Training loss per epoch for both networks.")
     st.subheader("What they learned")
     st.dataframe(pd.DataFrame({
         name: {"training accuracy": f"{rows[-1]['train_accuracy']:.0%}",
@@ -90,7 +90,7 @@ if "live_history" in st.session_state:
                              "wrong, when there is one.")
     watched = texts.index(text)
     st.markdown(f"**“{text}”** (truly *{LABELS[watchable[watched].label]}*): the probability of *positive* after each epoch.")
-    st.plotly_chart(viz.live_watch_chart(watched_history(history, watched)), width="stretch",
+    ui.chart(viz.live_watch_chart(watched_history(history, watched)),
                     alt="Each network's probability of positive for the watched sentence, epoch by epoch.")
     st.markdown(
         "Both networks learn the training sentences. On the shifted test, the **RNN** reads *not* with the same "

@@ -36,9 +36,14 @@ _PRESENTER_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stAppViewContainer"] p, [data-testid="stAppViewContainer"] li,
 [data-testid="stAppViewContainer"] label { font-size: 1.15rem !important; color: #000 !important; }
-[data-testid="stAppViewContainer"] h1 { font-size: 2.6rem !important; }
+[data-testid="stAppViewContainer"] h1 { font-size: 2.1rem !important; padding: 0 0 0.3rem 0 !important; }
 [data-testid="stHeader"], [data-testid="stToolbar"], footer { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 1200px; }
+[data-testid="stMainBlockContainer"] { padding-top: 1rem; max-width: 1240px; }
+/* what the class reads from the back of the room: the typed sentence and the answers */
+[data-testid="stMain"] [data-testid="stTextInput"] input, [data-testid="stMain"] textarea { font-size: 1.45rem !important; }
+[data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.5rem !important; }
+[data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
+[data-testid="stMain"] .entities { font-size: 1.5rem !important; line-height: 2.6 !important; }
 </style>
 """
 # Session keys of our own (never widget keys): presenter mode as last chosen; the page shown last; each page's
@@ -83,7 +88,10 @@ def setup_page(title: str, icon: str, intro: str = "") -> None:
     st.html(_PRESENTER_CSS if presenting else _BASE_CSS)
     _keep_sentences_apart(title)
     st.title(f"{icon} {title}")
-    if intro:
+    if intro and presenting:  # on a projector the answer must fit on the first screen: the teacher tells the story
+        with st.expander("What this page shows"):
+            st.markdown(intro)
+    elif intro:
         st.markdown(intro)
 
 
@@ -128,6 +136,17 @@ def text_box(label: str, default: str, *, key: str = "text", live: bool = False,
     return (value or "")[:MAX_CHARS]
 
 
+def presenting() -> bool:
+    """Is presenter mode on (setup_page has run)?"""
+    return bool(st.session_state.get(_PRESENTING))
+
+
+def controls():
+    """Where a page puts its examples and settings: above the sentence box, or in the sidebar in presenter mode,
+    so that on a projector the sentence and the answer are on the first screen."""
+    return st.sidebar if presenting() else st.container()
+
+
 def example_picker(label: str, examples: dict[str, str], key: str, target_key: str = "text") -> str | None:
     """A row of example buttons; a click puts that example in the sentence box (session_state[target_key])."""
 
@@ -136,7 +155,7 @@ def example_picker(label: str, examples: dict[str, str], key: str, target_key: s
         if choice in examples:
             st.session_state[target_key] = examples[choice]
 
-    choice = st.pills(label, list(examples), key=key, on_change=use, selection_mode="single")
+    choice = controls().pills(label, list(examples), key=key, on_change=use, selection_mode="single")
     return examples.get(choice) if choice else None
 
 
@@ -164,9 +183,9 @@ def _load_cached(task: str, _loader: Callable[[], T]) -> T:
 CHART_CONFIG = {"displayModeBar": False, "scrollZoom": False, "doubleClick": False, "responsive": True}
 
 
-def chart(figure, key: str, alt: str | None = None) -> None:
-    """A Plotly figure across the page's width, in the app's touch-friendly configuration."""
-    st.plotly_chart(figure, width="stretch", key=key, config=CHART_CONFIG, alt=alt)
+def chart(figure, key: str | None = None, alt: str | None = None, where=st) -> None:
+    """A Plotly figure across the page's width, in the app's touch-friendly configuration (where: e.g. an st.empty())."""
+    where.plotly_chart(figure, width="stretch", key=key, config=CHART_CONFIG, alt=alt)
 
 
 def plain(text: str) -> str:

@@ -43,12 +43,17 @@ def figure(data: list[dict], title: str, height: int, frames: list[dict] | None 
     return go.Figure(dict(data=data, layout=merged, frames=frames or []))
 
 
+def percent(probability: float) -> str:
+    """A probability as a whole percentage; "<1%" rather than a rounded "0%", which reads as "impossible"."""
+    return "<1%" if 0 < probability < 0.005 else f"{probability:.0%}"
+
+
 def prob_bars(probs: dict[str, float], title: str = "", highlight: str | None = None, height: int | None = None) -> go.Figure:
     """Horizontal bars, one per label in the given order (top to bottom), each labelled with its percentage."""
     labels, values = list(probs), [float(v) for v in probs.values()]
     colours = [ACCENT if (highlight is None or label == highlight) else MUTED for label in labels]
     bars = dict(type="bar", x=values, y=labels, orientation="h", marker=dict(color=colours),
-                text=[f"{v:.0%}" for v in values], textposition="outside", cliponaxis=False,
+                text=[percent(v) for v in values], textposition="outside", cliponaxis=False,
                 hovertemplate="%{y}: %{x:.1%}<extra></extra>")
     return figure([bars], title, height or 60 + 34 * len(labels),
                    xaxis=dict(range=[0, max(1.0, max(values, default=0) * 1.15)], tickformat=".0%", showgrid=True, gridcolor="#eee"),

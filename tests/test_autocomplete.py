@@ -9,6 +9,7 @@ import torch
 from rnn.baselines.ngram import KneserNeyTrigram
 from rnn.checkpoint import BundleError
 from rnn.tasks import autocomplete as ac
+from rnn.tasks.casing import load_casing, save_casing, surface_forms
 from rnn.text import Vocab
 
 SUBJECTS = ["i", "you", "we", "they", "tom", "mary"]
@@ -415,7 +416,42 @@ def test_the_grey_continuation_stops_at_continuation_length_words(model):
         model.clear_caches()
         result = ac.predict(model, text)
         ids = tuple(model.vocab.encode(result.context))
-        first = [model.vocab.id(w) for w in result.completions] if result.prefix else None
+        top = list(result.completions if result.prefix else result.next_words)[:1]
         with torch.inference_mode():
-            searched = ac.beam_continuation(model, ids, first, max_words=ac.CONTINUATION_LENGTH)
+            searched = ac.beam_continuation(model, ids, [model.vocab.id(w) for w in top], max_words=ac.CONTINUATION_LENGTH)
         assert result.continuation == searched and len(searched) <= ac.CONTINUATION_LENGTH
+
+
+def test_regression_the_grey_text_starts_with_the_top_suggestion_not_another_word(model):
+    # the page showed "see you." in grey beside a top bar saying "go": the model contradicting itself
+    for text in ("", "You li", "Tom ", "you like "):
+        result = ac.predict(model, text)
+        top = list(result.completions if result.prefix else result.next_words)[0]
+        assert result.continuation[0] == top
+
+
+def test_surface_forms_learn_names_and_ignore_the_capital_of_a_first_word():
+    texts = ["Tom is here.", "I saw Tom today.", "Where is Tom?", "Apples are red.", "I like apples.", "We like NASA.",
+             "Paris is big.", "I saw paris once.", "I saw Paris.", "I saw Paris too."]
+    forms = surface_forms(texts)
+    assert forms["tom"] == "Tom" and forms["nasa"] == "NASA" and forms["paris"] == "Paris"
+    assert "apples" not in forms and "where" not in forms  # a capital only at a sentence's start says nothing
+
+
+def test_join_words_writes_names_with_their_capitals():
+    assert ac.join_words(["let", "'s", "meet", "tom", "."], capitalise=True, casing={"tom": "Tom"}) == "Let's meet Tom."
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"tom": 3, "bob": "Robert"}'])
+def test_a_broken_casing_file_is_ignored(tmp_path, content):
+    (tmp_path / "casing.json").write_text(content, encoding="utf-8")
+    assert load_casing(tmp_path) == {}
+
+
+def test_casing_travels_with_the_bundle_and_the_page_shows_it(model, tmp_path):
+    save_casing(tmp_path, {"tom": "Tom"})
+    assert load_casing(tmp_path) == {"tom": "Tom"}
+    result = ac.predict(model, "you like ")
+    result.casing = {"tom": "Tom"}
+    assert result.written("tom") == "Tom" and result.written("i") == "I" and result.written("cat") == "cat"
+    assert result.completed(["tom", "."]) == "you like Tom."

@@ -1,6 +1,8 @@
 """The Entities page under AppTest, with the shipped model: it tags the default, a typed sentence and hostile text."""
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnn.tasks import entities
 from tests.apptest import needs_bundle
 from tests.apptest import run_page as run_apptest_page
 
@@ -42,3 +44,20 @@ def test_empty_text_asks_for_a_sentence():
     app.text_input(key="text").input("").run()
     assert not app.exception
     assert app.info
+
+
+def test_the_page_reports_f1_with_and_without_capitals():
+    app = run_page()
+    line = next(m.value for m in app.markdown if "With and without capitals" in m.value)
+    assert "as written" in line and "lower-cased" in line
+
+
+@pytest.mark.parametrize("text", ["Dhaval loves baby yoda", "dhaval loves baby yoda"])
+def test_the_videos_example_finds_dhaval_as_a_person_in_either_case(text):
+    result = entities.predict(entities.load(), text)
+    assert result.tags[0] == "B-PER"
+
+
+def test_names_typed_in_lower_case_are_still_found():
+    result = entities.predict(entities.load(), "angela merkel flew to paris on monday.")
+    assert [(e.text, e.label) for e in result.entities][:2] == [("angela merkel", "PER"), ("paris", "LOC")]

@@ -19,13 +19,14 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import torch
 
 from rnn.checkpoint import RETRAIN_COMMANDS, Bundle, bundle_dir, load_bundle, save_bundle
 from rnn.data.sentences import PTB, TATOEBA, read_lines, read_ptb, tatoeba_split
+from rnn.tasks.casing import load_casing, save_casing, surface_forms
 from rnn.nets.lm import LMConfig, LMEnsemble, LSTMLanguageModel, State
 from rnn.text import MAX_TOKENS, SPECIALS, Token, Vocab, tokenize
 from rnn.trace import Trace
@@ -49,12 +50,13 @@ def lm_tokens(text: str, max_tokens: int | None = MAX_TOKENS) -> list[Token]:
     return [Token(t.text.lower(), t.start, t.end) for t in tokenize(text, max_tokens)]
 
 
-def join_words(words: Iterable[str], capitalise: bool = False) -> str:
+def join_words(words: Iterable[str], capitalise: bool = False, casing: Mapping[str, str] | None = None) -> str:
     """The model's lower-case words back into text: spaces between words, none before punctuation and clitics,
-    "I" upper-case, and the first word capitalised when it starts a sentence."""
+    "I" upper-case, each word as it is usually written (casing: "tom" -> "Tom"), and the first word capitalised
+    when it starts a sentence."""
     out = ""
     for w in words:
-        w = "I" if w == "i" else w
+        w = "I" if w == "i" else (casing or {}).get(w, w)
         if not out and capitalise:
             w = w[:1].upper() + w[1:]
         out += w if (not out or w in _NO_SPACE_BEFORE) else " " + w
@@ -173,6 +175,7 @@ class AutocompleteModel:
         self.lead: LSTMLanguageModel = self.net.members[0] if isinstance(self.net, LMEnsemble) else self.net
         self.vocab: Vocab = bundle.vocabs["words"]
         self.index = PrefixIndex(self.vocab)
+        self.casing: dict[str, str] = {}  # how each word is usually written (load() reads the bundle's)
         self.contexts = _LRU(256)  # a long text's entry holds up to 200 x hidden floats
         self.expansions = _LRU(4096)  # one beam-search step each: a state and a few next words
         # every text starts here, so this reading is kept for good (outside the caches); every later word extends a
@@ -240,8 +243,10 @@ def _build(config: LMConfig, vocabs: dict[str, Vocab]) -> LSTMLanguageModel | LM
 
 def load(directory: str | Path | None = None) -> AutocompleteModel:
     """Read the bundle (raises rnn.checkpoint.BundleError when it is missing or broken)."""
-    bundle = load_bundle(TASK, directory or bundle_dir(TASK), LMConfig, _build, ("words",))
-    return AutocompleteModel(bundle)
+    directory = directory or bundle_dir(TASK)
+    model = AutocompleteModel(load_bundle(TASK, directory, LMConfig, _build, ("words",)))
+    model.casing = load_casing(directory)
+    return model
 
 
 @dataclass
@@ -255,6 +260,11 @@ class Result:
     trace: Trace
     kept_text: str = ""  # the text up to the half-typed word: kept_text + join_words(continuation) accepts it
     notes: list[str] = field(default_factory=list)
+    casing: Mapping[str, str] = field(default_factory=dict)  # the model's: how each word is written
+
+    def written(self, word: str) -> str:
+        """A word as the page shows it: names with their capitals."""
+        return "I" if word == "i" else self.casing.get(word, word)
 
     def completed(self, words: Sequence[str]) -> str:
         """The text with words accepted: the first one replaces the half-typed word, keeping the typed letters."""
@@ -262,7 +272,7 @@ class Result:
             return self.text
         typed = self.text[len(self.kept_text):]
         starts_sentence = not self.kept_text.strip() or self.kept_text.rstrip()[-1] in ".!?"
-        joined = join_words(words, capitalise=starts_sentence)
+        joined = join_words(words, capitalise=starts_sentence, casing=self.casing)
         if typed and joined.lower().startswith(typed.lower()):
             joined = typed + joined[len(typed):]
         return self.kept_text + joined
@@ -381,8 +391,11 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     next_ids = [i for i in likeliest if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]
     completion_ids = model.index.suggest(here, prefix, SUGGESTIONS) if prefix else None
     completions = _top(here, completion_ids, model.vocab) if prefix else {}
-    with torch.inference_mode():  # the grey text starts with one of the completions (any word when none is typed)
-        continuation = beam_continuation(model, tuple(ids[:n]), completion_ids)
+    # The grey text starts with the top suggestion (the first completion button, or the top bar), so the page never
+    # shows the model suggesting two different next words at once.
+    top_suggestion = (completion_ids or [])[:1] if prefix else next_ids[:1]
+    with torch.inference_mode():
+        continuation = beam_continuation(model, tuple(ids[:n]), top_suggestion)
     # a copy: the context's part of it lives in the shared cache
     hidden = feats[1:, : model.lead.hidden_size]
     whose = "the" if model.networks == 1 else "the first network's"
@@ -392,7 +405,8 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     if prefix and not completions:
         notes.append(f"No word the model knows starts with “{prefix}”.")
     return Result(text=text, context=[t.text for t in context], prefix=prefix, next_words=_top(here, next_ids, model.vocab),
-                  completions=completions, continuation=continuation, trace=trace, kept_text=kept, notes=notes)
+                  completions=completions, continuation=continuation, trace=trace, kept_text=kept, notes=notes,
+                  casing=model.casing)
 
 
 def generate(model: AutocompleteModel, text: str, temperature: float = 0.8, max_words: int = 15, seed: int | None = None) -> list[str]:
@@ -638,6 +652,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
                  f"{round(time.monotonic() - started)} s in all including measuring.",
     }
     save_bundle(args.out, net, config, {"words": vocab}, card)
+    save_casing(args.out, surface_forms(train_text))
     print(f"bundle written to {args.out}", flush=True)
     return 0
 
@@ -695,6 +710,7 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
                  "own scores are beside the ensemble's. The grey continuation is the first network's alone.",
     }
     save_bundle(args.out, net, config, {"words": first.vocab}, card)
+    save_casing(args.out, surface_forms(train_text))
     print(f"ensemble {metrics}\nbundle written to {args.out}", flush=True)
     return 0
 
