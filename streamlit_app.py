@@ -52,8 +52,8 @@ def home() -> None:
     st.markdown(
         "- **Fixed input size.** Its input layer has one slot per word position, so a longer sentence must be cut "
         "and a shorter one padded.\n"
-        "- **Huge, sparse inputs.** Each word is a one-hot vector as long as the vocabulary — tens of thousands of "
-        "neurons per position, almost all zero.\n"
+        "- **Huge, sparse inputs.** Each word is a one-hot vector as long as the vocabulary — thousands of "
+        "neurons per position, one per word the network knows, almost all zero.\n"
         "- **No parameter sharing.** The same word at position 2 and at position 7 meets different weights, so what "
         "it learns about a word in one place does not carry to another."
     )
@@ -76,13 +76,14 @@ LESSON = [
     ("Memory", HIDDEN_STATE_PAGE, {"model": "Review stars"},
      "Two reviews differ only in their fourth word. Once the words are the same again, does the network forget the "
      "difference at once, slowly, or never? Guess, then open the **Memory** tab."),
-    ("Autocomplete", "pages/1_Autocomplete.py", {"text": "I would like to"},
+    ("Autocomplete", "pages/1_Autocomplete.py", {"text": "I would like to "},
      "Write down the three words you would suggest after “I would like to”. Then compare with the model's."),
-    ("Translate", "pages/2_Translate.py", {"text": "I am going to the station tomorrow."},
-     "Why must the encoder read the whole sentence before the decoder writes its first French word? Guess which English "
-     "word the decoder looks at while it writes the French for “station”, then check the attention map."),
+    ("Translate", "pages/2_Translate.py", {"text": "My grandmother lives in a small village."},
+     "Why must the encoder read the whole sentence before the decoder writes its first French word? French has two "
+     "words for “my”: *mon* and *ma*. After reading only “My”, which would you write? Guess, then see what the decoder "
+     "would write first after each English word."),
     ("Entities", "pages/3_Entities.py", {"text": "Dhaval loves baby yoda"},
-     "The video's example. Will the network find both names? Which one is harder, and why?"),
+     "The video's example. Will the network find both names, *Dhaval* and *baby yoda*? If it misses one, which, and why?"),
     ("Training", WATCH_IT_LEARN_PAGE, {},
      "Two networks learn the same sentences. Which one still works when the same phrase stands further along the sentence?"),
 ]

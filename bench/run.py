@@ -11,7 +11,9 @@
 - rss_mb_30_sessions, errors_30_sessions: 30 browser sessions typing into the pages for 60 s
   (students join over RAMP_S seconds, as a class opening a link does; each opens one page, spread over the five
   model pages, and types sentence after sentence, reading each answer for THINK_MS before the next)
---quick: fewer repeats, 5 sessions for 15 s (about a minute in all).
+- keystroke_to_update_ms_p50/p95: Chromium types into Autocomplete at 200 ms a key; the time from each key to the
+  suggestion area showing that text (bench/keystrokes.py)
+--quick: fewer repeats, 5 sessions for 15 s (about a minute in all). --only PART runs one part.
 """
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, chromium, streamlit_process, wait_for_app  # noqa: E402
+from bench import keystrokes  # noqa: E402
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, chromium, streamlit_process, streamlit_server, wait_for_app  # noqa: E402
 
 SENTENCES = {
     "autocomplete": "I would like to go to the beach with my friends",
@@ -255,7 +258,7 @@ class BrowserCpu(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats; 5 sessions for 15 s")
-    parser.add_argument("--only", choices=["models", "pages", "server"], help="run one part of the benchmark")
+    parser.add_argument("--only", choices=["models", "pages", "server", "browser"], help="run one part of the benchmark")
     parser.add_argument("--shots", default="", help="folder for screenshots of sessions that failed under load")
     args = parser.parse_args()
     global SHOTS
@@ -268,6 +271,9 @@ def main() -> None:
         result.update(model_timings(repeats))
     if args.only in (None, "pages"):
         result["page_rerun_ms_p95"] = page_reruns(max(5, repeats // 2))
+    if args.only in (None, "browser"):
+        with streamlit_server() as url, chromium() as browser:
+            result.update(keystrokes.measure(browser, url))
     if args.only in (None, "server"):
         result.update(server_measures(sessions, seconds, RAMP_S * sessions / 30))
     if not args.quick and args.only in (None, "server"):

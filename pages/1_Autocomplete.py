@@ -38,8 +38,8 @@ def _set_text(value: str) -> None:
 
 def _grey(typed: str, suggestion: str) -> str:
     """The typed text in black and the suggestion in grey, both escaped (st.html shows no raw user HTML)."""
-    return (f'<div style="font-size:1.35rem;line-height:1.6;padding:.4rem .6rem;border:1px solid #ddd;'
-            f'border-radius:.5rem;word-wrap:break-word">{html.escape(typed)}'
+    return (f'<div class="suggestion" style="font-size:1.35rem;line-height:1.6;padding:.4rem .6rem;border:1px solid #ddd;'
+            f'border-radius:.5rem;word-wrap:break-word"><span class="typed">{html.escape(typed)}</span>'
             f'<span style="color:#8A8F98">{html.escape(suggestion)}</span></div>')
 
 
@@ -48,7 +48,8 @@ ui.example_picker("Try an example", EXAMPLES, key="example")
 
 @st.fragment
 def autocompleter() -> None:
-    text = ui.guard_text(ui.text_box("Type here", DEFAULT, live=True,
+    # "0ms": every key commits at once (a pause-based commit showed nothing while a student kept typing)
+    text = ui.guard_text(ui.text_box("Type here", DEFAULT, live="0ms",
                                      help="The suggestions update with every key you press."))
     if text is None:
         return

@@ -20,9 +20,10 @@ ui.setup_page(
     "each English word (*attention*). Trained on Tatoeba's everyday sentences: short, simple ones work best.",
 )
 
-DEFAULT = "I am going to the station tomorrow."
+DEFAULT = "My grandmother lives in a small village."
 EXAMPLES = {
     "Everyday": DEFAULT,
+    "Tomorrow": "I am going to the station tomorrow.",
     "Word order 1": "The dog bit the man.",
     "Word order 2": "The man bit the dog.",
     "A question": "Where did you put my keys?",
@@ -124,7 +125,16 @@ def translator() -> None:
                    "A second RNN also reads the sentence right to left (not shown) so each word knows what follows it.")
         st.markdown("**Why the decoder must wait.** If the English stopped after each word, the first French word would be:")
         ui.chart(viz.readout_heatmap(trace, title=""), key="first_word")
-        st.caption("The first French word often changes as more English arrives; the encoder has to read to the end.")
+        changes = translate.first_word_changes(trace)
+        if len(changes) > 1:
+            steps = "; ".join(f"after “{ui.plain(trace.tokens[i])}” it becomes *{ui.plain(word)}*" for i, word in changes[1:])
+            st.caption(f"After “{ui.plain(trace.tokens[0])}” alone the first French word would be "
+                       f"*{ui.plain(changes[0][1])}*; {steps}. A word further on changed how the sentence must start: "
+                       "that is why the decoder waits for the encoder to read to the end.")
+        elif changes:
+            st.caption(f"Here the first French word is *{ui.plain(changes[0][1])}* whatever comes next, but that is "
+                       "not always so: in *My grandmother lives in a small village.* it starts as *Mon* and becomes "
+                       "*Ma* once *grandmother* arrives. The decoder cannot know in advance, so it waits for the end.")
 
     with decoder:
         st.markdown("The decoder writes one French word at a time. At each step it scores every word it knows; "
@@ -154,6 +164,11 @@ def translator() -> None:
             _heatmap(result.attention, _labels(result.source), _labels(result.target),
                      "Where the decoder looked (English across, French down)", "Blues",
                      "writing %{y}<br>looking at %{x}: %{z:.0%}"), key="attention_map")
+        st.caption("This network's attention is all or nothing: at each step it reads from a single English position "
+                   "(the weights really are 100 % and 0 %, not rounded; hover for the exact values). And that position "
+                   "is not always the word being translated: the bidirectional encoder's state at a word also holds "
+                   "what it read before and after it, so the decoder may find *tomorrow* by looking at the final “.”. "
+                   "Attention shows where the decoder read from, which is often, not always, the word it translates.")
         st.caption("Each row is one French word being written; dark squares are the English words it attended to. "
                    "Word order differs between the languages, so the dark squares do not always follow the diagonal.")
 

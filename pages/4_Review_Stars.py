@@ -1,5 +1,4 @@
-"""Review stars: a bidirectional GRU gives a review 1 to 5 stars, beside the video's feed-forward network."""
-import plotly.graph_objects as go
+"""Review stars: a bidirectional GRU gives a review 1 to 5 stars, beside a feed-forward network on a bag of words."""
 import streamlit as st
 
 from rnn import ui, viz
@@ -10,8 +9,9 @@ ui.setup_page(
     "⭐",
     "**Sentiment analysis**, the video's example: read a product review and give it **one to five stars**. "
     "A recurrent network reads the review one word at a time and carries its memory forward, so word order "
-    "counts: *not bad, really good* is not *not good, really bad*. Beside it sits the video's feed-forward "
-    "network: the one-hot vectors of the words are added up, so it sees which words occur but never in what order.",
+    "counts: *not bad, really good* is not *not good, really bad*. Beside it sits a plain feed-forward network on "
+    "one-hot words. The video's has one input slot per word position (see the Hidden state page); to take reviews "
+    "of any length this one adds the slots' one-hot vectors up, so it sees which words occur but never in what order.",
 )
 
 DEFAULT = "The fabric is soft and the color is lovely, but it runs small. Not bad, I kept it."
@@ -31,25 +31,12 @@ EXAMPLES = {
 # tell them apart. Each text maps to its partner.
 PAIRS = [("Looks great", "Looks cheap"), ("Quality is perfect", "Quality is cheap"),
          ("Not bad, really good", "Not good, really bad")]
-SAME_WORDS = {EXAMPLES[a]: EXAMPLES[b] for a, b in PAIRS} | {EXAMPLES[b]: EXAMPLES[a] for a, b in PAIRS}
+SAME_WORDS = {stars.plain_words(EXAMPLES[a]): EXAMPLES[b] for a, b in PAIRS} | {
+    stars.plain_words(EXAMPLES[b]): EXAMPLES[a] for a, b in PAIRS}
 
 
 def star_text(count: int | None) -> str:
     return "–" if count is None else "★" * count + "☆" * (5 - count)
-
-
-def stars_path(tokens: list[str], values: list[float], final: float) -> go.Figure:
-    """Expected stars after each word (forward direction), with the whole-review answer as a line."""
-    path = dict(type="scatter", x=list(range(1, len(tokens) + 1)), y=values, mode="lines+markers",
-                line=dict(color=viz.ACCENT), customdata=tokens, name="if it ended here",
-                hovertemplate="after “%{customdata}”: %{y:.2f} stars<extra></extra>")
-    whole = dict(type="line", xref="paper", x0=0, x1=1, y0=final, y1=final, line=dict(color=viz.SECOND, dash="dash"))
-    label = dict(text="whole review", xref="paper", x=0, y=final, xanchor="left", yanchor="bottom", showarrow=False)
-    return viz.figure([path], "", 320, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
-                      shapes=[whole], annotations=[label],
-                      yaxis=dict(range=[0.8, 5.2], title=dict(text="expected stars"), dtick=1),
-                      xaxis=dict(title=dict(text="word"), tickmode="array", tickvals=list(range(1, len(tokens) + 1)),
-                                 ticktext=tokens if len(tokens) <= 12 else None))  # longer: words on hover
 
 
 model = ui.load_model("stars", stars.load)
@@ -83,8 +70,9 @@ def reader() -> None:
         st.caption(f"{result.ann_stars} of 5 stars, {result.ann_probs[result.ann_label]:.0%} sure")
         ui.chart(viz.prob_bars(result.ann_probs, "Feed-forward: probability of each rating",
                                       highlight=result.ann_label), key="ann_bars")
-    if text in SAME_WORDS:
-        st.info(f"This review and “{SAME_WORDS[text]}” have exactly the same words. Added up, their one-hot "
+    partner = SAME_WORDS.get(stars.plain_words(text))
+    if partner:
+        st.info(f"This review and “{partner}” have exactly the same words. Added up, their one-hot "
                 "vectors are the same input, so the feed-forward network must give both the same answer. The "
                 "recurrent network reads the words in order and need not: pick the other one to compare.")
     ui.unknown_words_note(result.trace)
@@ -94,7 +82,7 @@ def reader() -> None:
                "(left-to-right) memory alone, trained on every prefix of every review. Watch *not*, *but* or "
                "*returned* pull the stars down. The dashed line is the answer for the whole review, which also "
                "uses the right-to-left direction.")
-    ui.chart(stars_path(result.trace.tokens, [stars.expected_stars(step) for step in result.trace.readout],
+    ui.chart(viz.stars_path(result.trace.tokens, [stars.expected_stars(step) for step in result.trace.readout],
                                stars.expected_stars(result.probs)), key="path")
     with st.expander("Every word's full star distribution (heatmap)"):
         ui.chart(viz.readout_heatmap(result.trace), key="heatmap")

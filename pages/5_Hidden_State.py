@@ -121,15 +121,17 @@ with unrolled:
     st.dataframe(
         [{"layer": r.layer, "weight": r.name, "shape": " × ".join(map(str, r.shape)), "parameters": r.count} for r in rows],
         width="stretch", hide_index=True)
-    st.caption("weight_ih: input → hidden; weight_hh: hidden → hidden (the recurrence); `_reverse` rows belong to "
-               f"the right-to-left direction. The {hidden.gate_count(next(iter(layers.values())))} stacked blocks "
+    st.caption("weight_ih: input → hidden; weight_hh: hidden → hidden (the recurrence); rows whose weight ends in "
+               "`_reverse`, or whose layer is a backward GRU, read right to left. The {hidden.gate_count(next(iter(layers.values())))} stacked blocks "
                f"in each {kind} matrix are its gates.")
 
 with contrast:
     vocab = model.vocab
-    st.markdown("A plain feed-forward network has a **fixed input layer**: one slot per word position, and in each "
-                "slot a one-hot vector with one neuron per vocabulary word. Here it is for this sentence and this "
-                f"model's vocabulary of {len(vocab):,} words.")
+    st.markdown("The video's plain feed-forward network has a **fixed input layer**: one slot per word position, and "
+                "in each slot a one-hot vector with one neuron per vocabulary word. Here it is for this sentence and "
+                f"this model's vocabulary of {len(vocab):,} words. (The feed-forward network trained on the Review "
+                "stars page adds its slots' one-hot vectors up instead: that fits any length, but then it cannot "
+                "tell where a word stood, so it never sees the order.)")
     slots = st.slider("Input slots (the longest sentence the network accepts)", 3, 30, 10, key="slots", bind="query-params")
     layout = hidden.one_hot_input(trace.tokens, vocab, slots)
     ui.chart(viz.one_hot_chart(layout),
@@ -145,10 +147,15 @@ with contrast:
                    + ", ".join(f"“{ui.plain(w)}”" for w in layout.cut) + ". The RNN reads them all.")
     if layout.padded:
         st.info(f"Too short: {layout.padded} empty slot(s) are **padded** with zeros.")
+    table = hidden.word_embedding(model.bundle.model, len(vocab))
+    rnn_input = table.weight.numel() if table is not None else 0
+    rnn_reading = (f"its word table ({len(vocab):,} × {table.embedding_dim} = {rnn_input:,}: one row per word, the "
+                   f"same rows at every position) plus its recurrent layer ({total:,}): **{rnn_input + total:,}**"
+                   if table is not None else f"its recurrent layer: **{total:,}**")
     st.markdown(
-        f"**Parameters of the first layer alone** (to {units} hidden units, as many as this RNN has): "
-        f"{slots} × {len(vocab):,} × {units} + {units} = **{ff_params:,}**. "
-        f"The RNN's recurrent layer: **{total:,}**, for sentences of any length.")
+        f"**Parameters that read the words.** The feed-forward network's first layer, to {units} hidden units (as "
+        f"many as this RNN has): {slots} × {len(vocab):,} × {units} + {units} = **{ff_params:,}**, and one more "
+        f"slot's worth for every word it should accept. The RNN: {rnn_reading}, for sentences of any length.")
     example = hidden.sharing_example(layout)
     word, (first_slot, second_slot), (first_neuron, second_neuron) = ui.plain(example.word), example.slots, example.neurons
     elsewhere = (f"in slot {second_slot} it switches on neuron {second_neuron:,}" if example.repeated else

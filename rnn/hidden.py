@@ -69,6 +69,12 @@ def recurrent_weights(layers: dict[str, nn.Module]) -> list[WeightRow]:
             for layer, module in layers.items() for name, p in module.named_parameters()]
 
 
+def word_embedding(model: nn.Module, vocab_size: int) -> nn.Embedding | None:
+    """The input word table of a task's network: its first nn.Embedding with a row per vocabulary word (an ensemble's
+    first network's). It is what a one-hot slot times a weight matrix computes, shared by every position."""
+    return next((m for m in model.modules() if isinstance(m, nn.Embedding) and m.num_embeddings == vocab_size), None)
+
+
 def gate_count(module: nn.Module) -> int:
     """How many gate blocks are stacked in weight_ih (LSTM 4, GRU 3, plain RNN 1)."""
     return {"LSTM": 4, "GRU": 3}.get(type(module).__name__, 1)

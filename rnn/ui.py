@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The longest text a page accepts. Models read at most rnn.text.MAX_TOKENS tokens of it.
 MAX_CHARS = 1000
+# What the sentence box itself accepts: a longer paste is cut to MAX_CHARS with a warning (guard_text), where a box
+# capped at MAX_CHARS would drop or cut it without a word.
+PASTE_LIMIT = 10 * MAX_CHARS
 
 # Presenter mode: bigger type, higher contrast, less chrome. Only our own constant CSS goes in here.
 _PRESENTER_CSS = """
@@ -121,19 +124,19 @@ def _remember_presenting() -> None:
     st.session_state[_PRESENTING] = bool(st.session_state.get("present"))
 
 
-def text_box(label: str, default: str, *, key: str = "text", live: bool = False, area: bool = False,
+def text_box(label: str, default: str, *, key: str = "text", live: bool | str = False, area: bool = False,
              placeholder: str | None = None, help: str | None = None) -> str:
     """The sentence box. Its value lives in the URL (?text=...), so a link opens the same sentence; each page keeps
     its own (see _keep_sentences_apart)."""
     if st.session_state.pop(f"{_USE_DEFAULT}{key}", False) or (key not in st.session_state and key not in st.query_params):
         st.session_state[key] = default
     if area:
-        value = st.text_area(label, key=key, max_chars=MAX_CHARS, bind="query-params", placeholder=placeholder, help=help)
+        value = st.text_area(label, key=key, max_chars=PASTE_LIMIT, bind="query-params", placeholder=placeholder, help=help)
     else:
-        value = st.text_input(label, key=key, max_chars=MAX_CHARS, bind="query-params", live=live,
+        value = st.text_input(label, key=key, max_chars=PASTE_LIMIT, bind="query-params", live=live,
                               placeholder=placeholder, help=help)
     st.session_state[f"{_SENTENCE}{st.session_state.get(_PAGE)}:{key}"] = value or ""
-    return (value or "")[:MAX_CHARS]
+    return value or ""  # guard_text cuts it to MAX_CHARS, and says so
 
 
 def presenting() -> bool:
@@ -154,6 +157,11 @@ def example_picker(label: str, examples: dict[str, str], key: str, target_key: s
         choice = st.session_state.get(choice_key)
         if choice in examples:
             st.session_state[target_key] = examples[choice]
+
+    # once the sentence is edited it is no longer the example: no pill stays lit
+    chosen = st.session_state.get(key)
+    if chosen in examples and st.session_state.get(target_key) != examples[chosen]:
+        st.session_state[key] = None
 
     choice = controls().pills(label, list(examples), key=key, on_change=use, selection_mode="single")
     return examples.get(choice) if choice else None
@@ -244,6 +252,37 @@ def metrics_table(card: dict) -> pd.DataFrame:
     return table.apply(pd.to_numeric, errors="coerce").round(4)
 
 
+# How the card's metric keys read in its table, and which are shares (shown as percentages).
+METRIC_NAMES = {
+    "accuracy": "accuracy", "macro_f1": "macro-F1", "mae": "mean error (stars)",
+    "contrast_pair_accuracy": "order pairs: better one higher", "contrast_polarity_accuracy": "order pairs: both sides right",
+    "f1": "F1", "f1_lowercased": "F1, all lower case", "precision": "precision", "recall": "recall",
+    "f1_PER": "F1 people", "f1_ORG": "F1 organisations", "f1_LOC": "F1 places", "f1_MISC": "F1 other names",
+    "bleu": "BLEU (beam)", "chrf": "chrF (beam)", "bleu_greedy": "BLEU (greedy)", "chrf_greedy": "chrF (greedy)",
+    "flagged_share": "flagged unsure", "chrf_flagged": "chrF of the unsure", "chrf_unflagged": "chrF of the rest",
+    "perplexity": "perplexity", "top1": "top-1 next word", "top3": "top-3 next word", "keystroke_savings": "keystrokes saved",
+}
+PERCENT_METRICS = {"accuracy", "macro_f1", "contrast_pair_accuracy", "contrast_polarity_accuracy", "f1", "f1_lowercased",
+                   "precision", "recall", "f1_PER", "f1_ORG", "f1_LOC", "f1_MISC", "flagged_share", "top1", "top3",
+                   "keystroke_savings"}
+COUNT_METRICS = {"n_sentences", "n_pairs", "n"}  # sizes of what was measured, not scores
+
+
+def card_table(card: dict) -> pd.DataFrame:
+    """metrics_table for reading: named columns, percentages, two decimals, and a dash where nothing was measured."""
+    table = metrics_table(card)
+    table = table[[c for c in table.columns if c not in COUNT_METRICS]]
+
+    def shown(key: str, value: float) -> str:
+        if pd.isna(value):
+            return "–"
+        return f"{value:.1%}" if key in PERCENT_METRICS else f"{value:.2f}"
+
+    readable = pd.DataFrame({METRIC_NAMES.get(key, key.replace("_", " ")): [shown(key, v) for v in table[key]]
+                             for key in table.columns}, index=table.index)
+    return readable
+
+
 def model_card(card: dict | None) -> None:
     """The model card: measured scores beside the baselines, the training curve, data, licence, command."""
     st.subheader("Model card")
@@ -257,7 +296,7 @@ def model_card(card: dict | None) -> None:
     where = card.get("trained_on")
     cols[2].metric("Training time", f"{card.get('train_seconds', 0) / 60:.0f} min", help=f"Trained on: {where}." if where else None)
     st.caption(f"Score: {headline_text(card)}. Measured on data the model never trained on.")
-    st.dataframe(metrics_table(card), width="stretch")
+    st.dataframe(card_table(card), width="stretch")
     with st.expander("How it was trained"):
         curve = card.get("curve") or []
         if curve:

@@ -272,3 +272,18 @@ def live_watch_chart(history: dict[str, list[dict]]) -> go.Figure:
     return figure(_per_network_lines(history, "watched_positive"), "", 320, legend=dict(orientation="h", y=-0.3),
                    shapes=[undecided], annotations=[label],
                    xaxis=dict(title=dict(text="epoch")), yaxis=dict(title=dict(text="P(positive)"), range=[0, 1], tickformat=".0%"))
+
+
+def stars_path(tokens: list[str], values: list[float], final: float) -> go.Figure:
+    """Expected stars after each word (forward direction), with the whole-review answer as a line."""
+    shown = _words(tokens)
+    path = dict(type="scatter", x=list(range(1, len(tokens) + 1)), y=values, mode="lines+markers",
+                line=dict(color=ACCENT), customdata=shown, name="if it ended here",
+                hovertemplate="after “%{customdata}”: %{y:.2f} stars<extra></extra>")
+    whole = dict(type="line", xref="paper", x0=0, x1=1, y0=final, y1=final, line=dict(color=SECOND, dash="dash"))
+    label = dict(text="whole review", xref="paper", x=0, y=final, xanchor="left", yanchor="bottom", showarrow=False)
+    return figure([path], "", 320, margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
+                  shapes=[whole], annotations=[label],
+                  yaxis=dict(range=[0.8, 5.2], title=dict(text="expected stars"), dtick=1),
+                  xaxis=dict(title=dict(text="word"), tickmode="array", tickvals=list(range(1, len(tokens) + 1)),
+                             ticktext=shown if len(tokens) <= 12 else None))  # longer: words on hover

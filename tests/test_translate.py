@@ -421,3 +421,14 @@ def test_confidence_split_scores_each_group_on_its_own():
     assert split["chrf_unflagged"] == translate.score(["Je suis froid.", "Il est là.", "Tu es prêt."],
                                                       [references[0], references[1], references[3]])["chrf"]
     assert translate.confidence_split(rows[:2], references[:2])["chrf_flagged"] is None
+
+
+def test_the_cards_table_reads_as_names_percentages_and_dashes():
+    from rnn.ui import card_table
+
+    card = {"metrics": {"bleu": 40.15, "bleu_greedy": 37.15, "n_sentences": 2380, "flagged_share": 0.2512},
+            "baselines": {"word-by-word dictionary": {"bleu": 10.1}}}
+    table = card_table(card)
+    assert list(table.columns) == ["BLEU (beam)", "BLEU (greedy)", "flagged unsure"]  # counts are not scores
+    assert table.loc["This RNN"].tolist() == ["40.15", "37.15", "25.1%"]
+    assert table.loc["word-by-word dictionary"].tolist() == ["10.10", "–", "–"]

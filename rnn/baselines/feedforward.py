@@ -1,4 +1,4 @@
-"""The video's feed-forward network (ANN): one-hot word vectors in, a dense hidden layer, softmax out.
+"""A feed-forward network (ANN) on one-hot words: the video's one-hot slots added up, a dense hidden layer, softmax out.
 
 It cannot see word order. The one-hot vectors of a text's words are summed into one bag-of-words
 vector, so "not bad, really good" and "not good, really bad" are the same input and get the same

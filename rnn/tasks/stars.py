@@ -1,5 +1,6 @@
-"""Review stars (many-to-one): a bidirectional GRU reads a review and gives it 1 to 5 stars, beside the
-video's feed-forward network on one-hot words. The same code trains the SST-5 benchmark model (task sst5).
+"""Review stars (many-to-one): a bidirectional GRU reads a review and gives it 1 to 5 stars, beside a
+feed-forward network on the bag of its one-hot words (the video's fixed slots, added up). The same code trains
+the SST-5 benchmark model (task sst5).
 
 API for the pages: load() -> StarsModel, predict(model, text) -> StarsResult (with a per-word trace).
 CLIs: python -m rnn.train stars|sst5 [options]; python -m rnn.evaluate stars|sst5 FILE [--bundle DIR].
@@ -151,6 +152,12 @@ def scores(gold: Sequence[int], predicted: Sequence[int], classes: int = 5) -> d
         "macro_f1": float(np.mean(f1s)),
         "mae": float(np.abs(gold_a - pred_a).mean()),
     }
+
+
+def plain_words(text: str) -> str:
+    """The words of a text without case or punctuation: "Not good, really bad." and "not good really bad" give the
+    same, so a page can recognise an example however it was typed or linked."""
+    return " ".join(w for w in words(text.lower()) if any(c.isalnum() for c in w))
 
 
 def expected_stars(probs: dict[str, float]) -> float:
@@ -307,6 +314,7 @@ class TrainOptions:
     patience: int = 3
     time_budget_s: float = 27 * 60
     seed: int = 1
+    contrast_weight: float = 0.0  # model selection: objective + this x contrast polarity accuracy
 
 
 def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: TrainOptions,
@@ -328,6 +336,7 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
             row = {**metrics, "objective": score(metrics)}
             if contrast and vocab is not None:
                 row.update(contrast_scores(contrast_probabilities(net, vocab, contrast, which), len(contrast)))
+                row["objective"] += opts.contrast_weight * row["polarity_accuracy"]
             return row
         return validate
 
@@ -390,6 +399,8 @@ def _parser(task: str, description: str) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--init", type=Path, default=None, metavar="BUNDLE",
                    help="start from this trained bundle (its vocabulary and sizes) instead of from scratch")
+    p.add_argument("--contrast-weight", type=float, default=d.contrast_weight,
+                   help="pick the epoch by the validation objective plus this times the contrast polarity accuracy")
     p.add_argument("--contrast", type=Path, default=CONTRAST_FILE,
                    help="minimal pairs scored every epoch and on the card (default: the repo's hand-written set)")
     return p
@@ -398,7 +409,7 @@ def _parser(task: str, description: str) -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace) -> TrainOptions:
     return TrainOptions(epochs=args.epochs, ann_epochs=args.ann_epochs, batch_size=args.batch_size, lr=args.lr,
                         ordinal_weight=args.ordinal_weight, prefix_weight=args.prefix_weight,
-                        time_budget_s=args.time_budget, seed=args.seed)
+                        time_budget_s=args.time_budget, seed=args.seed, contrast_weight=args.contrast_weight)
 
 
 def _train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels: list[str],

@@ -209,6 +209,17 @@ def _first_word_readout(model: Translator, ids: list[int], limit: int = 60) -> l
     return rows + [rows[-1]] * (len(ids) - n)
 
 
+def first_word_changes(trace: Trace) -> list[tuple[int, str]]:
+    """Where the decoder's first French word (if the English ended there) changes: (English word index, new word),
+    starting with the first word's own guess."""
+    changes: list[tuple[int, str]] = []
+    for index, row in enumerate(trace.readout):
+        word = max(row, key=row.get) if row else ""
+        if not changes or changes[-1][1] != word:
+            changes.append((index, word))
+    return changes
+
+
 def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
     """Translate one English text. Never raises on odd input: empty text gives an empty translation."""
     beam = max(1, min(int(beam), 10))
