@@ -11,11 +11,10 @@ import streamlit as st
 
 from rnn import ui
 from rnn.checkpoint import bundle_dir, read_card
+from rnn.lesson import HIDDEN_STATE_PAGE, LESSON
 from rnn.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parent
-HIDDEN_STATE_PAGE = "pages/5_Hidden_State.py"
-WATCH_IT_LEARN_PAGE = "pages/6_Watch_It_Learn.py"
 
 
 def home() -> None:
@@ -63,30 +62,6 @@ def home() -> None:
     st.divider()
     st.caption("Data: Tatoeba (CC BY 2.0 FR, tatoeba.org), CoNLL-2003 (Reuters, research use), Women's E-Commerce "
                "Clothing Reviews (CC0), SST-5 and Penn Treebank (research use). See the README for details.")
-
-
-# The video's story in order. Each step opens a page on a prepared sentence; the student guesses first.
-LESSON = [
-    ("Why a plain network struggles", HIDDEN_STATE_PAGE, {"model": "Review stars", "text": "The fabric is not bad at all, I really love it"},
-     "A plain feed-forward network that accepts 10-word reviews: how many input neurons does it need, and how many of them "
-     "are switched on for this review? Guess, then open the **Feed-forward network** tab."),
-    ("Order matters", "pages/4_Review_Stars.py", {"text": "not good, really bad"},
-     "“not bad, really good” and “not good, really bad” use the same words. Will the feed-forward network and the RNN "
-     "give them different stars? Guess for each, then try both."),
-    ("Memory", HIDDEN_STATE_PAGE, {"model": "Review stars"},
-     "Two reviews differ only in their fourth word. Once the words are the same again, does the network forget the "
-     "difference at once, slowly, or never? Guess, then open the **Memory** tab."),
-    ("Autocomplete", "pages/1_Autocomplete.py", {"text": "I would like to "},
-     "Write down the three words you would suggest after “I would like to”. Then compare with the model's."),
-    ("Translate", "pages/2_Translate.py", {"text": "My grandmother lives in a small village."},
-     "Why must the encoder read the whole sentence before the decoder writes its first French word? French has two "
-     "words for “my”: *mon* and *ma*. After reading only “My”, which would you write? Guess, then see what the decoder "
-     "would write first after each English word."),
-    ("Entities", "pages/3_Entities.py", {"text": "Dhaval loves baby yoda"},
-     "The video's example. Will the network find both names, *Dhaval* and *baby yoda*? If it misses one, which, and why?"),
-    ("Training", WATCH_IT_LEARN_PAGE, {},
-     "Two networks learn the same sentences. Which one still works when the same phrase stands further along the sentence?"),
-]
 
 
 def guided_lesson() -> None:

@@ -94,7 +94,10 @@ def translator() -> None:
     st.code(result.translation or "(no translation)", language=None, wrap_lines=True)
     if result.confidence is not None:
         note = confidence_note(result.confidence, result.written())
-        st.warning(note) if result.confidence.unsure else st.caption(note)
+        if result.confidence.unsure:
+            st.warning(note)
+        else:
+            st.caption(note)
     if model.networks > 1:
         st.caption(f"Written by {model.networks} networks of the same design, trained apart: at every step each one "
                    "scores the next French word and the decoder takes their average, which corrects some of each "

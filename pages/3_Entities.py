@@ -94,7 +94,7 @@ def tagger() -> None:
         "word": [t.text for t in result.tokens],
         "tag": result.tags,
         "confidence": result.confidence,
-        "known": ["yes" if k else "new word (<unk>)" for k in result.trace.known],
+        "known": ["yes" if k else "no: <unk>" for k in result.trace.known],
     })
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "confidence": st.column_config.ProgressColumn("confidence", format="percent", min_value=0.0, max_value=1.0),

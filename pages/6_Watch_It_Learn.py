@@ -91,7 +91,14 @@ if "live_history" in st.session_state:
     watched = texts.index(text)
     st.markdown(f"**“{text}”** (truly *{LABELS[watchable[watched].label]}*): the probability of *positive* after each epoch.")
     ui.chart(viz.live_watch_chart(watched_history(history, watched)),
-                    alt="Each network's probability of positive for the watched sentence, epoch by epoch.")
+             alt="Each network's probability of positive for the watched sentence, epoch by epoch.")
+    truth = watchable[watched].label
+    verdicts = []
+    for name, rows in history.items():
+        positive = rows[-1]["watch_positive"][watched]
+        verdict = "right" if (positive >= 0.5) == (truth == 1) else "wrong"
+        verdicts.append(f"**{name}** says {positive:.0%} positive: **{verdict}**")
+    st.markdown("After the last epoch: " + "; ".join(verdicts) + ".")
     st.markdown(
         "Both networks learn the training sentences. On the shifted test, the **RNN** reads *not* with the same "
         "weights in any slot, so it keeps working. The **feed-forward network** learned one weight row per (slot, word): "

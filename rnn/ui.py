@@ -55,6 +55,8 @@ _PRESENTING, _PAGE, _SENTENCE, _USE_DEFAULT = "_presenting", "_page", "_sentence
 _BASE_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { max-width: 1150px; }
+/* on a phone the element toolbar (fullscreen, ...) would sit on a chart's title and its top labels */
+@media (max-width: 640px) { [data-testid="stElementToolbar"] { display: none !important; } }
 </style>
 """
 

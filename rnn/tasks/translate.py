@@ -358,6 +358,16 @@ def evaluate_pairs(model: Translator, pairs: list[tuple[str, str]], beam: int = 
             "decoding": "greedy" if beam == 1 else f"beam {beam}"}
 
 
+def card_metrics(model: Translator, valid_pairs: list[tuple[str, str]], beam: int) -> dict:
+    """What a card records: BLEU and chrF with the beam and greedy, and how the unsure rule splits the beam's."""
+    greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
+    beam_metrics = evaluate_pairs(model, valid_pairs, beam=beam, with_confidence=True)
+    return {"bleu": beam_metrics["bleu"], "chrf": beam_metrics["chrf"],
+            "bleu_greedy": greedy_metrics["bleu"], "chrf_greedy": greedy_metrics["chrf"],
+            **{k: beam_metrics[k] for k in ("flagged_share", "chrf_flagged", "chrf_unflagged")},
+            "n_sentences": beam_metrics["n_sentences"], "n_pairs": beam_metrics["n_pairs"]}
+
+
 def confidence_split(decoded: list[Decoded], references: list[list[str]]) -> dict[str, float]:
     """The share of sentences flagged unsure, and the corpus chrF of the flagged and of the other translations."""
     flagged = [d.confidence is not None and d.confidence.unsure for d in decoded]
@@ -496,8 +506,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         last = done + len(result.curve)
         kept = f"the mean of rows {last - len(recent) + 1}-{last} (checkpoint averaging)"
 
-    greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
-    beam_metrics = evaluate_pairs(model, valid_pairs, beam=args.beam)
+    metrics = card_metrics(model, valid_pairs, args.beam)
     baseline = score(word_by_word(lexicon, valid_english), valid_refs)
     card = {
         "task": TASK,
@@ -509,11 +518,9 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
                  "attribution": ATTRIBUTION, "train_size": len(train), "valid_size": len(valid_pairs)},
         "command": " && ".join(c for c in (before.get("command"), " ".join([RETRAIN_COMMANDS[TASK], *argv])) if c),
         "curve": before.get("curve", []) + [{**row, "epoch": row["epoch"] + done} for row in result.curve],
-        "metrics": {"bleu": beam_metrics["bleu"], "chrf": beam_metrics["chrf"],
-                    "bleu_greedy": greedy_metrics["bleu"], "chrf_greedy": greedy_metrics["chrf"],
-                    "n_sentences": beam_metrics["n_sentences"], "n_pairs": beam_metrics["n_pairs"]},
+        "metrics": metrics,
         "baselines": {"word-by-word dictionary (no RNN, no context)": baseline},
-        "headline": {"key": "bleu", "label": f"validation BLEU (beam {args.beam})", "value": beam_metrics["bleu"], "format": "num"},
+        "headline": {"key": "bleu", "label": f"validation BLEU (beam {args.beam})", "value": metrics["bleu"], "format": "num"},
         "train_seconds": round(before.get("train_seconds", 0) + time.monotonic() - started, 1),
         "trained_on": trained_on(args.device, before.get("trained_on")),
         "notes": (f"Validation: {len(valid_english)} English sentences chosen by a hash of the sentence, scored with "
@@ -522,7 +529,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
     }
     save_bundle(args.out, net, config, {"src": src_vocab, "tgt": tgt_vocab}, card)
     Path(args.out, LEXICON_FILE).write_text(json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
-    print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nword-by-word {baseline}\nsaved {args.out}", flush=True)
+    print(f"{metrics}\nword-by-word {baseline}\nsaved {args.out}", flush=True)
     return 0
 
 
@@ -544,8 +551,7 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
     net.eval()
     model = Translator(bundle=None, net=net, vocab=first.vocab, tgt_vocab=first.tgt_vocab, lexicon=first.lexicon)
     valid_pairs = _train_and_valid(args)[1]
-    greedy_metrics = evaluate_pairs(model, valid_pairs, beam=1)
-    beam_metrics = evaluate_pairs(model, valid_pairs, beam=args.beam)
+    metrics = card_metrics(model, valid_pairs, args.beam)
     cards = [m.bundle.card for m in members]
     card = {
         **cards[0],
@@ -554,21 +560,19 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
                  f"word units, beam search {args.beam}, <unk> replaced through attention",
         "parameters": count_parameters(net),
         "command": ensemble_command(cards, " ".join([RETRAIN_COMMANDS[TASK], *argv])),
-        "metrics": {"bleu": beam_metrics["bleu"], "chrf": beam_metrics["chrf"],
-                    "bleu_greedy": greedy_metrics["bleu"], "chrf_greedy": greedy_metrics["chrf"],
-                    "n_sentences": beam_metrics["n_sentences"], "n_pairs": beam_metrics["n_pairs"]},
+        "metrics": metrics,
         "members": [{"bundle": str(d), "bleu": evaluate_pairs(m, valid_pairs, beam=args.beam)["bleu"],
                      "bleu_greedy": evaluate_pairs(m, valid_pairs, beam=1)["bleu"], "train_seconds": card.get("train_seconds")}
                     for d, m, card in zip(args.ensemble, members, cards)],  # each alone, decoded as the ensemble is
         "headline": {**cards[0].get("headline", {}), "key": "bleu", "label": f"validation BLEU (beam {args.beam})",
-                     "value": beam_metrics["bleu"], "format": "num"},
+                     "value": metrics["bleu"], "format": "num"},
         "train_seconds": round(ensemble_train_seconds(cards) + time.monotonic() - started, 1),
         "notes": cards[0].get("notes", "") + f" The curve is the first member's; the {len(members)} members' scores "
                                                "are under 'members'.",
     }
     save_bundle(args.out, net, config, {"src": first.vocab, "tgt": first.tgt_vocab}, card)
     Path(args.out, LEXICON_FILE).write_text(json.dumps(first.lexicon, ensure_ascii=False), encoding="utf-8")
-    print(f"greedy {greedy_metrics}\nbeam {beam_metrics}\nsaved {args.out}", flush=True)
+    print(f"{metrics}\nsaved {args.out}", flush=True)
     return 0
 
 
