@@ -47,7 +47,7 @@ if not trace.tokens:
 ui.unknown_words_note(trace)
 steps = len(trace.tokens)
 st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task}.csv",
-                   mime="text/csv", help="One row per word: the answer so far and every hidden unit. Charts: use the camera icon on each chart.")
+                   mime="text/csv", help="One row per word: the answer so far and every hidden unit.")
 
 # Labels short enough that all five tabs fit a 390 px phone without a scroll arrow; the lesson sends students to the
 # feed-forward network first and the memory next, so those come right after the default tab (they stay in reach
@@ -133,7 +133,7 @@ with contrast:
                 "stars page adds its slots' one-hot vectors up instead: that fits any length, but then it cannot "
                 "tell where a word stood, so it never sees the order.)")
     slots = st.slider("Input slots (the longest sentence the network accepts)", 3, 30, 10, key="slots", bind="query-params")
-    layout = hidden.one_hot_input(trace.tokens, vocab, slots)
+    layout = hidden.one_hot_input(trace.tokens, trace.ids, len(vocab), slots)
     ui.chart(viz.one_hot_chart(layout),
              alt=f"{layout.neurons:,} input neurons, of which {layout.active} are 1: a sparse one-hot input layer.")
     units = trace.hidden.shape[1]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from rnn.text import Vocab
 from rnn.trace import Trace
 
 # A unit whose value moves by more than this after a word counts as "changed" in the narration.
@@ -105,16 +104,12 @@ class OneHotInput:
         return self.positions[slot] * self.vocab_size + self.word_ids[slot]
 
 
-def one_hot_input(tokens: list[str], vocab: Vocab, max_len: int) -> OneHotInput:
-    """Lay the sentence into a fixed-size one-hot input layer: cut what is too long, pad what is short."""
+def one_hot_input(tokens: list[str], ids: list[int], vocab_size: int, max_len: int) -> OneHotInput:
+    """Lay the sentence into a fixed-size one-hot input layer: cut what is too long, pad what is short. ids are the
+    vocabulary ids the model itself read for the tokens (Trace.ids), so the panel and the model never disagree."""
     kept, cut = tokens[:max_len], tokens[max_len:]
-    return OneHotInput(max_len=max_len, vocab_size=len(vocab), positions=list(range(len(kept))),
-                       word_ids=[word_id(vocab, w) for w in kept], kept=kept, cut=cut, padded=max_len - len(kept))
-
-
-def word_id(vocab: Vocab, word: str) -> int:
-    """The word's id as typed, or lower-cased (some models keep lower-case vocabularies), else <unk>."""
-    return vocab.id(word) if word in vocab else vocab.id(word.lower())
+    return OneHotInput(max_len=max_len, vocab_size=vocab_size, positions=list(range(len(kept))),
+                       word_ids=list(ids[:max_len]), kept=kept, cut=cut, padded=max_len - len(kept))
 
 
 def feedforward_first_layer(max_len: int, vocab_size: int, hidden: int) -> int:

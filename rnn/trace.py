@@ -14,6 +14,8 @@ class Trace:
     fill hidden_backward[t]: the backward direction's state at t, which has read tokens[t:] right to left.
     readout[t] is the model's answer if the input stopped at tokens[t] (star distribution, tag scores,
     next-word top-k): label -> probability, in display order.
+    ids[t] is the vocabulary id the network read for tokens[t] (after its own normalising: lower case, digits as
+    0, ...): the input neuron a one-hot layer would switch on. Empty when a trace does not record them.
     """
 
     tokens: list[str]
@@ -22,6 +24,7 @@ class Trace:
     readout: list[dict[str, float]] = field(default_factory=list)
     readout_title: str = ""
     hidden_backward: np.ndarray | None = None
+    ids: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.hidden = np.asarray(self.hidden, dtype=np.float32)
@@ -31,6 +34,8 @@ class Trace:
             raise ValueError("known must have one flag per token")
         if self.readout and len(self.readout) != len(self.tokens):
             raise ValueError("readout must have one entry per token")
+        if self.ids and len(self.ids) != len(self.tokens):
+            raise ValueError("ids must have one entry per token")
         if self.hidden_backward is not None:
             self.hidden_backward = np.asarray(self.hidden_backward, dtype=np.float32)
             if self.hidden_backward.shape[0] != len(self.tokens):

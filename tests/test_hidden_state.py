@@ -66,18 +66,22 @@ def test_weight_rows_count_every_parameter_of_the_real_layer():
     assert hidden.gate_count(gru) == 3 and hidden.gate_count(nn.LSTM(2, 2)) == 4
 
 
+def laid_out(words: list[str], vocab: Vocab, max_len: int) -> hidden.OneHotInput:
+    return hidden.one_hot_input(words, vocab.encode(words), len(vocab), max_len)
+
+
 def test_one_hot_input_cuts_long_and_pads_short_sentences():
     vocab = Vocab.build([["the", "cat", "sat"]])
-    long = hidden.one_hot_input(["the", "cat", "sat", "on", "the", "mat"], vocab, max_len=4)
+    long = laid_out(["the", "cat", "sat", "on", "the", "mat"], vocab, 4)
     assert long.kept == ["the", "cat", "sat", "on"] and long.cut == ["the", "mat"] and long.padded == 0
     assert long.word_ids[3] == Vocab.unk_id
-    short = hidden.one_hot_input(["cat"], vocab, max_len=4)
+    short = laid_out(["cat"], vocab, 4)
     assert short.padded == 3 and short.neurons == 4 * len(vocab) and short.active == 1
 
 
 def test_same_word_at_two_slots_hits_different_input_neurons():
     vocab = Vocab.build([["the", "cat"]])
-    layout = hidden.one_hot_input(["the", "cat", "the"], vocab, max_len=5)
+    layout = laid_out(["the", "cat", "the"], vocab, 5)
     assert hidden.repeated_word(["the", "cat", "the"], 5) == ("the", 0, 2)
     assert layout.input_index(0) != layout.input_index(2)
     assert layout.input_index(2) - layout.input_index(0) == 2 * len(vocab)
@@ -85,14 +89,14 @@ def test_same_word_at_two_slots_hits_different_input_neurons():
 
 def test_sharing_example_uses_a_repeated_word_and_counts_slots_from_one():
     vocab = Vocab.build([["the", "cat"]])
-    example = hidden.sharing_example(hidden.one_hot_input(["the", "cat", "the"], vocab, max_len=5))
+    example = hidden.sharing_example(laid_out(["the", "cat", "the"], vocab, 5))
     assert example.repeated and example.word == "the" and example.slots == (1, 3)
     assert example.neurons == (vocab.id("the"), 2 * len(vocab) + vocab.id("the"))
 
 
 def test_sharing_example_without_a_repeat_moves_the_first_word_to_slot_4():
     vocab = Vocab.build([["the", "cat", "sat"]])
-    example = hidden.sharing_example(hidden.one_hot_input(["the", "cat", "sat"], vocab, max_len=5))
+    example = hidden.sharing_example(laid_out(["the", "cat", "sat"], vocab, 5))
     assert not example.repeated and example.word == "the" and example.slots == (1, 4)
     assert example.neurons[1] - example.neurons[0] == 3 * len(vocab)
 
@@ -117,7 +121,7 @@ def words_shown_in_slot(spec: dict, slot: str) -> list[str]:
 
 def test_one_hot_chart_numbers_slots_from_one_like_the_caption():
     vocab = Vocab.build([["the", "cat", "sat"]])
-    layout = hidden.one_hot_input(["the", "cat", "sat"], vocab, max_len=5)
+    layout = laid_out(["the", "cat", "sat"], vocab, 5)
     spec = viz.one_hot_chart(layout).to_plotly_json()
     example = hidden.sharing_example(layout)
     assert slot_shown_beside(spec, "the") == str(example.slots[0]) == "1"
@@ -225,6 +229,16 @@ def test_typed_html_in_words_stays_text_in_the_charts():
     assert all("<a" not in str(t) for t in figure.data[0].text)
 
 
-def test_one_hot_input_finds_capitalised_words_in_a_lower_case_vocabulary():
-    vocab = Vocab.build([["the", "dress"]])
-    assert hidden.one_hot_input(["The", "dress"], vocab, 3).word_ids == [vocab.id("the"), vocab.id("dress")]
+def test_regression_a_digit_normalised_word_is_the_same_id_in_the_trace_and_the_one_hot_panel():
+    # Entities reads "1996" as its word-table row "0000": the panel showed the model's known word as <unk>
+    from rnn.tasks import entities
+
+    if not (ROOT / "assets" / "entities" / "model.pt").is_file():
+        pytest.skip("assets/entities is missing")
+    model = entities.load()
+    trace = entities.predict(model, "Reuters reported it in 1996 .").trace
+    layout = hidden.one_hot_input(trace.tokens, trace.ids, len(model.vocab), 10)
+    slot = trace.tokens.index("1996")
+    assert trace.known[slot] and layout.word_ids[slot] == model.vocab.id("0000") != model.vocab.unk_id
+
+

@@ -283,7 +283,7 @@ class Result:
         n = len(self.context)
         t = self.trace
         return Trace(tokens=t.tokens[:n], known=t.known[:n], hidden=t.hidden[:n], readout=t.readout[:n],
-                     readout_title=t.readout_title)
+                     readout_title=t.readout_title, ids=t.ids[:n])
 
     @property
     def grey(self) -> str:
@@ -399,7 +399,7 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     # a copy: the context's part of it lives in the shared cache
     hidden = feats[1:, : model.lead.hidden_size]
     whose = "the" if model.networks == 1 else "the first network's"
-    trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy().copy(), readout=readout,
+    trace = Trace(tokens=words, known=model.vocab.known(words), hidden=hidden.numpy().copy(), readout=readout, ids=ids,
                   readout_title=f"{whose} most likely next word")
     notes = []
     if prefix and not completions:

@@ -162,8 +162,9 @@ def predict(model: EntityModel, text: str) -> EntityResult:
         trace = Trace([], [], empty, [], readout_title(), hidden_backward=empty)
         return EntityResult(text, [], [], [], [], trace, truncated)
     net = model.net
+    encoded = encode(strings, model.vocab, model.chars)
     with torch.inference_mode():
-        batch = collate([encode(strings, model.vocab, model.chars)])
+        batch = collate([encoded])
         mask = torch.ones(1, len(tokens), dtype=torch.bool)
         emissions, states = net.encode(*batch)
         path = net.crf.viterbi(emissions, mask)[0]
@@ -180,6 +181,7 @@ def predict(model: EntityModel, text: str) -> EntityResult:
         hidden_backward=states[:, hidden_size:],
         readout=readout,
         readout_title=readout_title(),
+        ids=encoded[0],
     )
     entities = entities_from_tags(text, tokens, tags, confidence)
     return EntityResult(text, tokens, tags, confidence, entities, trace, truncated, probabilities)

@@ -115,8 +115,9 @@ def predict(model: StarsModel, text: str) -> StarsResult:
                       hidden_backward=np.zeros((0, hidden), np.float32))
         return StarsResult(None, None, {}, None, None, {}, empty)
     labels = model.labels
+    word_ids = encode(model.config, model.vocab, tokens)
     with torch.inference_mode():
-        ids = torch.tensor([encode(model.config, model.vocab, tokens)])
+        ids = torch.tensor([word_ids])
         lengths = torch.tensor([len(tokens)])
         logits, prefix_logits, states = model.net.rnn(ids, lengths)
         probs = torch.softmax(logits[0] + model.net.rnn_offset, -1)
@@ -129,6 +130,7 @@ def predict(model: StarsModel, text: str) -> StarsResult:
         hidden_backward=states[0, :, hidden:].numpy(),
         readout=[_distribution(labels, row) for row in prefix_probs],
         readout_title=READOUT_TITLE,
+        ids=word_ids,
     )
     index, ann_index = int(probs.argmax()), int(ann_probs.argmax())
     return StarsResult(index, labels[index], _distribution(labels, probs),

@@ -246,6 +246,7 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
             tokens=words, known=known,
             hidden=enc.outputs[0, :, :h].numpy(), hidden_backward=enc.outputs[0, :, h: 2 * h].numpy(),
             readout=_first_word_readout(model, ids), readout_title="The first French word, if the English ended here",
+            ids=ids,
         )
     notes = []
     if not all(known):
