@@ -1,12 +1,7 @@
 """Translate: an attention encoder-decoder turns English into French, with every step of the decoding shown."""
-import html
-
-import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from rnn import ui, viz
-from rnn.nets.seq2seq import LENGTH_ALPHA
 from rnn.tasks import translate
 from rnn.tasks.translate_confidence import confidence_note
 
@@ -40,20 +35,6 @@ WHY = {
                                            "*Dhaval* and *yoda* were never there, so it reads them as `<unk>`: it "
                                            "cannot tell what they mean, only where they are.",
 }
-
-
-def _labels(words: list[str]) -> list[str]:
-    """Numbered, escaped axis labels: numbers keep repeated words apart, escaping keeps user text as text."""
-    return [f"{i + 1}. {html.escape(w)}" for i, w in enumerate(words)]
-
-
-def _heatmap(z: np.ndarray, x: list[str], y: list[str], title: str, colorscale: str, hover: str,
-             zmid: float | None = None) -> go.Figure:
-    cells = dict(type="heatmap", z=z, x=x, y=y, colorscale=colorscale, zmid=zmid, showscale=False,
-                 hovertemplate=hover + "<extra></extra>")
-    return viz.figure([cells], title, 120 + 28 * len(y), margin=dict(l=10, r=10, t=110, b=10),
-                      yaxis=dict(autorange="reversed", type="category"),
-                      xaxis=dict(type="category", side="top", tickangle=-45))
 
 
 model = ui.load_model("translate", translate.load)
@@ -121,7 +102,7 @@ def translator() -> None:
                     "holds a hidden state: its memory of the sentence so far. The decoder starts from the final memory.")
         units = min(48, trace.hidden.shape[1])
         ui.chart(
-            _heatmap(trace.hidden[:, :units], [str(u + 1) for u in range(units)], _labels(trace.tokens),
+            viz.word_heatmap(trace.hidden[:, :units], [str(u + 1) for u in range(units)], viz.numbered(trace.tokens),
                      "Encoder memory after each word",
                      viz.DIVERGING, "after %{y}<br>unit %{x}: %{z:.2f}", zmid=0.0), key="encoder_states")
         st.caption(f"The first {units} of its {trace.hidden.shape[1]} hidden units. Blue: positive, red: negative. Rows change as each new word arrives: that is the memory updating. "
@@ -155,7 +136,7 @@ def translator() -> None:
             ui.chart(viz.prob_bars(result.steps[index], f"Step {index + 1}: next French word",
                                           highlight=result.target[index]), key="step_bars")
         with right:
-            looks = dict(zip(_labels(result.source), result.attention[index].tolist()))
+            looks = dict(zip(viz.numbered(result.source), result.attention[index].tolist()))
             top = dict(sorted(looks.items(), key=lambda kv: -kv[1])[:5])
             ui.chart(viz.prob_bars(top, "…while looking at these English words"),
                             key="step_attention")
@@ -164,7 +145,7 @@ def translator() -> None:
 
     with attention:
         ui.chart(
-            _heatmap(result.attention, _labels(result.source), _labels(result.target),
+            viz.word_heatmap(result.attention, viz.numbered(result.source), viz.numbered(result.target),
                      "Where the decoder looked (English across, French down)", "Blues",
                      "writing %{y}<br>looking at %{x}: %{z:.0%}"), key="attention_map")
         st.caption("This network's attention is all or nothing: at each step it reads from a single English position "
@@ -180,10 +161,10 @@ def translator() -> None:
             st.info("Beam width 1 is greedy decoding: the decoder keeps only its single best guess at each step. "
                     "Move the slider above to keep several.")
         st.markdown(f"The beam kept the {result.beam} most likely partial translations at each step; these finished. "
-                    f"Score: the log-probability divided by a length factor, ((5 + words) / 6) to the power {LENGTH_ALPHA:g}, "
+                    f"Score: the log-probability divided by a length factor, ((5 + words) / 6) to the power {translate.BEAM_LENGTH_ALPHA:g}, "
                     "so that short sentences are not favoured; closer to 0 is better. They are shown as the decoder wrote them, `<unk>` included.")
         st.dataframe(
-            [{"rank": i + 1, "translation": alt.text, "score": alt.score, "probability": float(np.exp(alt.logprob))}
+            [{"rank": i + 1, "translation": alt.text, "score": alt.score, "probability": alt.probability}
              for i, alt in enumerate(result.alternatives)],
             hide_index=True, width="stretch",
             column_config={"score": st.column_config.NumberColumn("score", format="%.3f"),

@@ -1,10 +1,9 @@
 """Hidden state: watch the memory move word by word, beside a feed-forward network's one-hot input layer."""
-import importlib
-
 import streamlit as st
 
 from rnn import hidden, ui, viz
 from rnn.checkpoint import bundle_dir
+from rnn.tasks import task_module
 
 # Which model to open, and a sentence that shows it off. Review stars first: its readout is the easiest to read.
 MODELS = {
@@ -32,7 +31,7 @@ names = [name for name, (task, _) in MODELS.items() if (bundle_dir(task) / "mode
 choice = st.segmented_control("Model", names, default=names[0], key="model", bind="query-params",
                               help="Every model here is recurrent; pick whose memory to open.") or names[0]
 task, default_text = MODELS[choice]
-module = importlib.import_module(f"rnn.tasks.{task}")
+module = task_module(task)
 model = ui.load_model(task, module.load)
 if model is None:
     st.stop()
@@ -60,7 +59,7 @@ with animation:
         + (f"; the bars show {trace.readout_title[:1].lower() + trace.readout_title[1:]}." if trace.readout else ".")
         + (" This model also reads right to left; shown here is the left-to-right direction." if trace.hidden_backward is not None else "")
         + (f" This model is {networks} networks trained apart whose answers are averaged; the memory shown is the "
-           "first one's." if (networks := getattr(model, "networks", 1)) > 1 else "")
+           "first one's." if (networks := model.networks) > 1 else "")
     )
     mode = st.segmented_control("View", ["Animation", "Step by step"], default="Animation", key="view",
                                 bind="query-params", help="Step by step needs no motion and works from the keyboard.")

@@ -287,3 +287,18 @@ def stars_path(tokens: list[str], values: list[float], final: float) -> go.Figur
                   yaxis=dict(range=[0.8, 5.2], title=dict(text="expected stars"), dtick=1),
                   xaxis=dict(title=dict(text="word"), tickmode="array", tickvals=list(range(1, len(tokens) + 1)),
                              ticktext=shown if len(tokens) <= 12 else None))  # longer: words on hover
+
+
+def numbered(words: list[str]) -> list[str]:
+    """Numbered, escaped axis labels: numbers keep repeated words apart, escaping keeps user text as text."""
+    return [f"{i + 1}. {html.escape(w)}" for i, w in enumerate(words)]
+
+
+def word_heatmap(z: np.ndarray, x: list[str], y: list[str], title: str, colorscale: str, hover: str,
+                 zmid: float | None = None) -> go.Figure:
+    """A grid of words against words (or units), labels across the top: encoder memory, attention."""
+    cells = dict(type="heatmap", z=z, x=x, y=y, colorscale=colorscale, zmid=zmid, showscale=False,
+                 hovertemplate=hover + "<extra></extra>")
+    return figure([cells], title, 120 + 28 * len(y), margin=dict(l=10, r=10, t=110, b=10),
+                  yaxis=dict(autorange="reversed", type="category"),
+                  xaxis=dict(type="category", side="top", tickangle=-45))

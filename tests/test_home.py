@@ -44,7 +44,7 @@ def test_presenter_mode_comes_from_the_url():
 
 
 def test_server_config_keeps_classroom_reruns_cheap():
-    """Both settings cost more than a page itself under load (bench/README.md): keep them off."""
+    """Both settings cost more than a page itself under load: keep them off."""
     import tomllib
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))

@@ -358,6 +358,24 @@ def test_page_translates_typed_text():
     assert not at.exception and at.info
 
 
+@pytest.mark.skipif(not (ROOT / "assets" / "translate" / "model.pt").is_file(),
+                    reason="assets/translate/model.pt is missing: train it with python -m rnn.train translate")
+def test_page_says_plainly_when_a_translation_is_unsure_and_why():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Translate.py"), default_timeout=60)
+    at.query_params["text"] = "My grandmother makes the best chocolate cake in the world."
+    at.run()
+    warning = next(w.value for w in at.warning if "Unsure translation" in w.value)
+    assert "on average they gave each French word" in warning and "least likely" in warning
+    at.text_input(key="text").set_value("My sister is a doctor.").run()
+    assert not any("Unsure translation" in w.value for w in at.warning)
+    assert any(c.value.startswith("**Fairly sure:**") for c in at.caption)
+    # and the first-word chart's caption says how the first French word changed
+    at.text_input(key="text").set_value("My grandmother lives in a small village.").run()
+    assert any("after “grandmother” it becomes *Ma*" in c.value for c in at.caption)
+
+
 def test_the_cards_table_shows_each_network_of_the_ensemble_alone():
     from rnn.ui import metrics_table
 

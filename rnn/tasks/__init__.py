@@ -2,7 +2,9 @@
 (with a .trace), plus the train/evaluate CLIs that rnn.train and rnn.evaluate dispatch to."""
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
 
 
 @dataclass(frozen=True)
@@ -25,3 +27,10 @@ TASKS = (
     TaskInfo("stars", "Review stars", "pages/4_Review_Stars.py", "⭐",
              "Reads a product review and gives it 1 to 5 stars.", "many-to-one"),
 )
+
+
+def task_module(name: str) -> ModuleType:
+    """The module of a task (its load() and predict()), by the task's name: rnn.tasks.<name>."""
+    if name not in {t.name for t in TASKS}:
+        raise KeyError(f"no task {name!r}; the tasks are {', '.join(t.name for t in TASKS)}")
+    return importlib.import_module(f"rnn.tasks.{name}")

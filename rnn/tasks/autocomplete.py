@@ -3,7 +3,7 @@
 Tokenisation: spaCy's English tokenizer, lower-cased ("Don't stop." -> do, n't, stop, .). Each sentence starts
 from <bos> with a fresh state and ends with <eos>, because the model is used on one sentence at a time.
 
-Keystroke savings (the issue's definition, one function for the LSTM and the n-gram): the sentence is typed
+Keystroke savings (one function for the LSTM and the n-gram, so both are measured the same way): the sentence is typed
 character by character; before each character the 3 most probable vocabulary words that start with what is typed
 of the current word are shown; if the intended word is among them, one keystroke accepts it together with the
 space that follows it. Savings = 1 - keystrokes / characters of the sentence. Words are compared lower-cased.
@@ -32,12 +32,11 @@ from rnn.text import MAX_TOKENS, SPECIALS, Token, Vocab, tokenize
 from rnn.trace import Trace
 
 TASK = "autocomplete"
-SUGGESTIONS = 3  # words shown at a time in the keystroke simulation (the definition)
+SUGGESTIONS = 3  # words shown at a time, on the page and in the keystroke simulation
 READOUT_WORDS = 5  # the trace's likeliest next words after each word
 CONTINUATION_WORDS = 5000  # the grey continuation's later words come from this many most frequent words
-# The grey continuation's most words. On 600 validation prefixes the whole grey text was right as often with 4 as
-# with 5 (140 vs 139 times; 322 vs 332 words right in all), and the 5th beam-search step is a fifth of a keystroke's
-# work when the search starts afresh (measured in bench/README, session 6).
+# The grey continuation's most words: a 5th word is seldom right (the whole grey text was right about as often with
+# 4 words as with 5 on validation prefixes) and its beam-search step is a fifth of a fresh keystroke's work.
 CONTINUATION_LENGTH = 4
 # Tokens glued to the previous word when words are joined back into text.
 _NO_SPACE_BEFORE = {".", ",", "!", "?", ";", ":", "n't", "'s", "'re", "'m", "'ll", "'ve", "'d", "%", ")"}

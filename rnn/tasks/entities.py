@@ -11,7 +11,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,11 @@ class EntityModel:
         self.vocab: Vocab = bundle.vocabs["words"]
         self.chars: Vocab = bundle.vocabs["chars"]
         self.tags: list[str] = list(bundle.config.tags)
+
+    @property
+    def networks(self) -> int:
+        """How many networks answer together: one."""
+        return 1
 
     def recurrent_layers(self) -> dict[str, torch.nn.Module]:
         return {"bilstm": self.net.lstm}
@@ -130,7 +135,6 @@ class EntityResult:
     entities: list[Entity]
     trace: Trace
     truncated: bool = False
-    probabilities: list[dict[str, float]] = field(default_factory=list)  # every tag, per token
 
 
 def entities_from_tags(text: str, tokens: list[Token], tags: list[str], confidence: list[float]) -> list[Entity]:
@@ -184,7 +188,7 @@ def predict(model: EntityModel, text: str) -> EntityResult:
         ids=encoded[0],
     )
     entities = entities_from_tags(text, tokens, tags, confidence)
-    return EntityResult(text, tokens, tags, confidence, entities, trace, truncated, probabilities)
+    return EntityResult(text, tokens, tags, confidence, entities, trace, truncated)
 
 
 def highlight_html(result: EntityResult, kinds: list[str] | tuple[str, ...] = ENTITY_TYPES) -> str:

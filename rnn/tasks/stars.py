@@ -53,14 +53,16 @@ class StarsModel:
         return self.bundle.config
 
     @property
+    def networks(self) -> int:
+        """How many networks answer together: one (the feed-forward baseline is shown beside it, not averaged in)."""
+        return 1
+
+    @property
     def labels(self) -> list[str]:
         return list(self.config.labels)
 
     def recurrent_layers(self) -> dict[str, nn.Module]:
         return {"forward GRU": self.net.rnn.forward_gru, "backward GRU": self.net.rnn.backward_gru}
-
-    def feedforward(self) -> nn.Module:
-        return self.net.ann
 
 
 @dataclass
@@ -210,7 +212,7 @@ def contrast_scores(probs: torch.Tensor, pairs_count: int) -> dict[str, float]:
 
 
 def objective(metrics: dict[str, float]) -> float:
-    """The one number model selection maximises on validation: all three of the issue's measures at once."""
+    """The one number model selection maximises on validation: accuracy, macro-F1 and MAE at once."""
     return metrics["accuracy"] + metrics["macro_f1"] - metrics["mae"]
 
 

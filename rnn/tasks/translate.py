@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import random
 import re
 import time
@@ -21,7 +22,7 @@ import torch
 
 from rnn.checkpoint import RETRAIN_COMMANDS, bundle_dir, load_bundle, save_bundle
 from rnn.data.tatoeba import ATTRIBUTION, ENG_FRA, group_references, read_pairs, split_pairs
-from rnn.nets.seq2seq import Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, beam_search, greedy, select
+from rnn.nets.seq2seq import LENGTH_ALPHA, Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, beam_search, greedy, select
 from rnn.nets.seq2seq import build as build_network
 from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
 from rnn.tasks.translate_confidence import Confidence, confidence
@@ -32,6 +33,7 @@ TASK = "translate"
 MAX_TRAIN_TOKENS = 25  # longer pairs are rare in Tatoeba and cost the most per example
 READOUT_TOP = 6  # how many first-word guesses the trace shows (the same words for every English word)
 STEP_TOP = 5  # how many alternatives the page shows for each French word written
+BEAM_LENGTH_ALPHA = LENGTH_ALPHA  # the beam's length normalisation (nets.seq2seq.length_penalty), which the page explains
 
 # ---------------------------------------------------------------- French words in and out
 
@@ -164,6 +166,10 @@ class Alternative:
     text: str
     logprob: float  # total log-probability of the whole French sentence
     score: float  # length-normalised log-probability: what the beam ranks by
+
+    @property
+    def probability(self) -> float:
+        return math.exp(self.logprob)
 
 
 @dataclass
