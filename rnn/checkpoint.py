@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import torch
 from torch import nn
 
+from rnn.card import validate_card
 from rnn.text import Vocab
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -69,16 +70,25 @@ def save_bundle(directory: str | Path, model: nn.Module, config: Any, vocabs: di
 
 
 def write_card(directory: str | Path, card: dict) -> None:
-    Path(directory, "card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
+    """Write card.json; a card that does not follow the schema (rnn.card) raises CardError and nothing is written."""
+    text = json.dumps(validate_card(card), indent=2, ensure_ascii=False)
+    Path(directory, "card.json").write_text(text, encoding="utf-8")
 
 
 def read_card(directory: str | Path) -> dict | None:
-    """The bundle's card, or None when it is missing or unreadable (the home page says 'not trained yet')."""
+    """The bundle's card, or None when it is missing, unreadable or off the schema (the home page says so)."""
     try:
-        card = json.loads(Path(directory, "card.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return validate_card(json.loads(Path(directory, "card.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):  # CardError is a ValueError
         return None
-    return card if isinstance(card, dict) else None
+
+
+def _card_of(directory: Path) -> dict:
+    """The bundle's card for load_bundle: {} when there is none; CardError (a broken bundle) when it does not parse."""
+    path = directory / "card.json"
+    if not path.is_file():
+        return {}
+    return validate_card(json.loads(path.read_text(encoding="utf-8")))
 
 
 def load_bundle(
@@ -95,7 +105,7 @@ def load_bundle(
     try:
         config = config_cls(**json.loads((directory / "config.json").read_text(encoding="utf-8")))
         vocabs = {name: Vocab.load(directory / f"vocab_{name}.json") for name in vocab_names}
-        card = read_card(directory) or {}
+        card = _card_of(directory)
         model = build_model(config, vocabs)
         state = torch.load(directory / "model.pt", map_location="cpu", weights_only=True)
         reference = model.state_dict()

@@ -1,4 +1,5 @@
 """Model bundles: round trip, float16 on disk, and one clear error for anything broken."""
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from rnn.card import CardError, validate_card
 from rnn.checkpoint import BundleError, load_bundle, read_card, save_bundle
 from rnn.text import Vocab
 from rnn.trace import Trace
@@ -28,10 +30,17 @@ def build(config, vocabs):
     return Tiny(config)
 
 
+def tiny_card(**changes) -> dict:
+    card = {"task": "tiny", "title": "Tiny", "model": "a GRU", "parameters": 10, "command": "python -m rnn.train tiny",
+            "data": {"name": "two words", "licence": "CC0"}, "curve": [], "metrics": {"accuracy": 0.5},
+            "train_seconds": 1.0}
+    return {**card, **changes}
+
+
 def save_tiny(directory):
     vocab = Vocab.build([["a", "b"]])
     model = Tiny(TinyConfig(len(vocab)))
-    save_bundle(directory, model, TinyConfig(len(vocab)), {"words": vocab}, {"task": "tiny", "metrics": {"accuracy": 0.5}})
+    save_bundle(directory, model, TinyConfig(len(vocab)), {"words": vocab}, tiny_card())
     return model
 
 
@@ -71,6 +80,42 @@ def test_wrong_shaped_weights_raise_bundle_error(tmp_path):
     (tmp_path / "config.json").write_text('{"vocab_size": 6, "hidden": 5}')
     with pytest.raises(BundleError):
         load_bundle("tiny", tmp_path, TinyConfig, build, ("words",))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"metircs": {"accuracy": 0.5}}, "unknown key.*'metircs'"),
+    ({"data": {"name": "x", "licence": "y", "trian_size": 3}}, "unknown key.*'trian_size'"),
+    ({"headline": {"key": "accuracy", "label": "accuracy", "value": 0.5}}, "missing 'format'"),
+    ({"parameters": "10"}, "should be int"),
+    ({"metrics": {"accuracy": "high"}}, "should be a number"),
+])
+def test_a_card_off_the_schema_fails_loudly_when_saved(tmp_path, changes, message):
+    vocab = Vocab.build([["a", "b"]])
+    with pytest.raises(CardError, match=message):
+        save_bundle(tmp_path, Tiny(TinyConfig(len(vocab))), TinyConfig(len(vocab)), {"words": vocab}, tiny_card(**changes))
+    assert not (tmp_path / "card.json").exists()
+
+
+def test_a_card_missing_a_required_key_fails():
+    card = tiny_card()
+    del card["command"]
+    with pytest.raises(CardError, match="missing 'command'"):
+        validate_card(card)
+
+
+def test_a_card_that_does_not_parse_is_a_broken_bundle_with_its_rebuild_command(tmp_path):
+    save_tiny(tmp_path)
+    (tmp_path / "card.json").write_text('{"task": "tiny", "metircs": {}}')
+    with pytest.raises(BundleError, match="Rebuild it with"):
+        load_bundle("tiny", tmp_path, TinyConfig, build, ("words",))
+    assert read_card(tmp_path) is None  # the home page then says it is not trained
+
+
+def test_every_shipped_card_follows_the_schema():
+    from rnn.checkpoint import ASSETS
+
+    for path in sorted(ASSETS.glob("*/card.json")):
+        validate_card(json.loads(path.read_text(encoding="utf-8")))
 
 
 def test_card_of_missing_bundle_is_none(tmp_path):
