@@ -12,7 +12,7 @@ import streamlit as st
 from rnn import ui
 from rnn.checkpoint import bundle_dir, read_card
 from rnn.lesson import HIDDEN_STATE_PAGE, LESSON
-from rnn.tasks import TASKS
+from rnn.registry import TASKS
 
 ROOT = Path(__file__).resolve().parent
 

@@ -3,22 +3,11 @@ import streamlit as st
 
 from rnn import hidden, ui, viz
 from rnn.checkpoint import bundle_dir
+from rnn.registry import HIDDEN_STATE_ORDER, task
 from rnn.tasks import task_module
 
-# Which model to open, and a sentence that shows it off. Review stars first: its readout is the easiest to read.
-MODELS = {
-    "Review stars": ("stars", "The fabric is not bad at all, I really love it"),
-    "Entities": ("entities", "Bill Clinton met Boris Yeltsin in Moscow on Tuesday"),
-    "Autocomplete": ("autocomplete", "I would like to buy a new"),
-    "Translation encoder": ("translate", "I am going to the station tomorrow."),
-}
-# Pairs that differ in one early word, for the memory experiment.
-MEMORY_PAIRS = {
-    "stars": ("This dress is not good and the fit is odd", "This dress is very good and the fit is odd"),
-    "entities": ("Paris Hilton was seen in London yesterday", "Paris police were seen in London yesterday"),
-    "autocomplete": ("I am not going to the party tonight", "We are not going to the party tonight"),
-    "translate": ("She is reading a book in the garden.", "He is reading a book in the garden."),
-}
+# Which model to open (by its label on the picker), each with the sentence that shows it off (rnn.registry).
+MODELS = {task(name).hidden_state_label: task(name) for name in HIDDEN_STATE_ORDER}
 
 ui.setup_page(
     "Hidden state", "🧠",
@@ -27,12 +16,13 @@ ui.setup_page(
     "step. Below, watch that memory change word by word — and see what a plain feed-forward network would need instead.",
 )
 
-names = [name for name, (task, _) in MODELS.items() if (bundle_dir(task) / "model.pt").is_file()] or list(MODELS)
+names = [label for label, entry in MODELS.items() if (bundle_dir(entry.name) / "model.pt").is_file()] or list(MODELS)
 choice = st.segmented_control("Model", names, default=names[0], key="model", bind="query-params",
                               help="Every model here is recurrent; pick whose memory to open.") or names[0]
-task, default_text = MODELS[choice]
-module = task_module(task)
-model = ui.load_model(task, module.load)
+chosen = MODELS[choice]
+task_name, default_text = chosen.name, chosen.demo
+module = task_module(task_name)
+model = ui.load_model(task_name, module.load)
 if model is None:
     st.stop()
 
@@ -45,7 +35,7 @@ if not trace.tokens:
     st.stop()
 ui.unknown_words_note(trace)
 steps = len(trace.tokens)
-st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task}.csv",
+st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task_name}.csv",
                    mime="text/csv", help="One row per word: the answer so far and every hidden unit.")
 
 # Labels short enough that all five tabs fit a 390 px phone without a scroll arrow; the lesson sends students to the
@@ -78,7 +68,7 @@ with animation:
 with memory:
     st.markdown("Two sentences that differ in **one early word**. How long does the network remember the difference? "
                 "After the words become the same again, the distance between the two memories shows what is still carried.")
-    pair = MEMORY_PAIRS[task]
+    pair = chosen.memory_pair
     left, right = st.columns(2)
     with left:
         first = ui.text_box("Sentence A", pair[0], key="a")

@@ -15,17 +15,10 @@ import torch
 from torch import nn
 
 from rnn.card import validate_card
+from rnn.registry import rebuild_command
 from rnn.text import Vocab
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-# What rebuilds each shipped bundle. Shown in every "model missing" message and on the model cards.
-RETRAIN_COMMANDS = {
-    "stars": "python -m rnn.train stars",
-    "entities": "python -m rnn.train entities",
-    "translate": "python -m rnn.train translate",
-    "autocomplete": "python -m rnn.train autocomplete",
-}
 
 C = TypeVar("C")
 
@@ -35,12 +28,12 @@ class BundleError(RuntimeError):
 
     def __init__(self, task: str, directory: Path, reason: str):
         self.task, self.directory, self.reason = task, Path(directory), reason
-        command = RETRAIN_COMMANDS.get(task, f"python -m rnn.train {task}")
+        command = rebuild_command(task)
         super().__init__(f"The {task} model in {directory} cannot be used: {reason}. Rebuild it with: {command}")
 
     @property
     def command(self) -> str:
-        return RETRAIN_COMMANDS.get(self.task, f"python -m rnn.train {self.task}")
+        return rebuild_command(self.task)
 
 
 def bundle_dir(task: str) -> Path:

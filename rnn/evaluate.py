@@ -4,17 +4,10 @@ from __future__ import annotations
 import json
 import sys
 
+from rnn.registry import evaluators
 from rnn.train import dispatch
 
-EVALUATORS = {
-    "stars": ("rnn.tasks.stars", "evaluate_cli"),
-    "stars-contrast": ("rnn.tasks.stars", "evaluate_contrast_cli"),
-    "sst5": ("rnn.tasks.stars", "evaluate_sst5_cli"),
-    "entities": ("rnn.tasks.entities", "evaluate_cli"),
-    "translate": ("rnn.tasks.translate", "evaluate_cli"),
-    "autocomplete": ("rnn.tasks.autocomplete", "evaluate_cli"),
-    "ptb": ("rnn.tasks.autocomplete", "evaluate_ptb_cli"),
-}
+EVALUATORS = evaluators()
 
 
 def print_result(result: dict) -> None:

@@ -7,15 +7,9 @@ from __future__ import annotations
 import importlib
 import sys
 
-# task name -> (module, function taking argv)
-TRAINERS = {
-    "stars": ("rnn.tasks.stars", "train_cli"),
-    "sst5": ("rnn.tasks.stars", "train_sst5_cli"),
-    "entities": ("rnn.tasks.entities", "train_cli"),
-    "translate": ("rnn.tasks.translate", "train_cli"),
-    "autocomplete": ("rnn.tasks.autocomplete", "train_cli"),
-    "ptb": ("rnn.tasks.autocomplete", "train_ptb_cli"),
-}
+from rnn.registry import trainers
+
+TRAINERS = trainers()
 
 
 def dispatch(table: dict[str, tuple[str, str]], argv: list[str], verb: str) -> int:

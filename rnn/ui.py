@@ -17,6 +17,7 @@ from streamlit.errors import StreamlitAPIException
 
 from rnn import viz
 from rnn.checkpoint import BundleError
+from rnn.registry import TASKS
 from rnn.trace import Trace
 
 T = TypeVar("T")
@@ -63,8 +64,6 @@ _BASE_CSS = """
 
 def _menu() -> list[tuple[str, str, str]]:
     """(script, label, icon) of every page, in the order of the video's story."""
-    from rnn.tasks import TASKS
-
     return [("streamlit_app.py", "Home", "🏠"), *((t.page, t.title, t.icon) for t in TASKS),
             ("pages/5_Hidden_State.py", "Hidden state", "🧠"), ("pages/6_Watch_It_Learn.py", "Watch it learn", "🏋️")]
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnn.checkpoint import RETRAIN_COMMANDS, bundle_dir
+from rnn.checkpoint import bundle_dir
+from rnn.registry import rebuild_command
 from tests.serve import ROOT
 
 
 def needs_bundle(task: str) -> pytest.MarkDecorator:
     """Skip (with the command that builds it) when assets/<task>/model.pt is missing."""
     return pytest.mark.skipif(not (bundle_dir(task) / "model.pt").is_file(),
-                              reason=f"assets/{task}/model.pt is missing: train it with `{RETRAIN_COMMANDS[task]}`")
+                              reason=f"assets/{task}/model.pt is missing: train it with `{rebuild_command(task)}`")
 
 
 def run_page(script: str, query_text: str | None = None, timeout: float = 120, **params: str) -> AppTest:

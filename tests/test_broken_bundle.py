@@ -7,7 +7,8 @@ import pytest
 import streamlit as st
 
 import rnn.checkpoint
-from rnn.checkpoint import RETRAIN_COMMANDS, bundle_dir
+from rnn.checkpoint import bundle_dir
+from rnn.registry import TASKS, rebuild_command
 from tests.apptest import needs_bundle, run_page
 
 PAGES = {"stars": "4_Review_Stars.py", "entities": "3_Entities.py"}
@@ -16,7 +17,7 @@ PAGES = {"stars": "4_Review_Stars.py", "entities": "3_Entities.py"}
 @pytest.fixture
 def assets(tmp_path, monkeypatch):
     """A copy of assets/ (linked, not copied) whose stars and entities bundles the test may break."""
-    for task in RETRAIN_COMMANDS:
+    for task in (t.name for t in TASKS):
         if bundle_dir(task).is_dir():
             (tmp_path / task).symlink_to(bundle_dir(task), target_is_directory=True)
     monkeypatch.setattr(rnn.checkpoint, "ASSETS", tmp_path)
@@ -48,7 +49,7 @@ def test_a_broken_bundle_breaks_only_its_own_page(assets, broken, how):
     page = run_page(PAGES[broken])
     errors = " ".join(e.value for e in page.error)
     assert f"The {broken} model is not available" in errors
-    assert any(RETRAIN_COMMANDS[broken] in c.value for c in page.code), "the page names the command that rebuilds it"
+    assert any(rebuild_command(broken) in c.value for c in page.code), "the page names the command that rebuilds it"
 
     (healthy,) = set(PAGES) - {broken}
     other = run_page(PAGES[healthy])

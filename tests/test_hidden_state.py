@@ -9,6 +9,8 @@ from torch import nn
 
 from rnn import hidden, viz
 from rnn.checkpoint import bundle_dir
+from rnn.registry import TASKS
+from rnn.tasks import task_module
 from rnn.text import Vocab
 from rnn.trace import Trace
 from tests.serve import ROOT
@@ -161,7 +163,7 @@ def test_feedforward_first_layer_parameters():
     assert hidden.feedforward_first_layer(10, 1000, 8) == 10 * 1000 * 8 + 8
 
 
-MODELS = {"Review stars": "stars", "Entities": "entities", "Autocomplete": "autocomplete", "Translation encoder": "translate"}
+MODELS = {t.hidden_state_label: t.name for t in TASKS}
 
 
 def trace_title_start(task: str) -> str:
@@ -182,14 +184,13 @@ def test_page_runs_for_each_model(name):
     markdown = " ".join(m.value for m in app.markdown)
     assert "One set of weights, shared by all" in markdown
     # the parameter count on the page is the real model's
-    module = __import__(f"rnn.tasks.{MODELS[name]}", fromlist=["load"])
-    model = module.load()
+    model = task_module(MODELS[name]).load()
     total = sum(p.numel() for layer in model.recurrent_layers().values() for p in layer.parameters())
     assert f"{total:,} parameters in the recurrent" in markdown
     # names keep their capitals inside the sentence ("French", "CRF")
     assert "the bars show " + trace_title_start(MODELS[name]) in markdown
     # an ensemble shows its first network, and says so
-    assert ("networks trained apart" in markdown) == (getattr(model, "networks", 1) > 1)
+    assert ("networks trained apart" in markdown) == (model.networks > 1)
 
 
 def test_step_by_step_view_comes_from_the_url_and_narrates():

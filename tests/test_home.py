@@ -2,7 +2,7 @@
 from streamlit.testing.v1 import AppTest
 
 from rnn.checkpoint import bundle_dir, read_card
-from rnn.tasks import TASKS
+from rnn.registry import TASKS
 from rnn.ui import headline_text
 from tests.serve import ROOT
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rnn.checkpoint import bundle_dir
-from rnn.tasks import TASKS
+from rnn.registry import TASKS
 
 FIXED = ["", " ", "\n\t ", "\x00\x01\x1b[31m", "👍🏽🔥", "<script>alert(1)</script>", '<img src=x onerror="alert(1)">',
          "**bold** [link](javascript:alert(1))", "a" * 10_000, "word " * 2_000, "zxqv qwpf blorft", "中文 العربية русский"]

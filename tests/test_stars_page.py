@@ -56,3 +56,18 @@ def test_odd_text_is_read_without_error(text):
 def test_empty_text_asks_for_a_review():
     app = page(typed="")
     assert app.info
+
+
+def test_the_page_measures_order_and_negation_beside_the_feed_forward_network():
+    app = page()
+    line = next(m.value for m in app.markdown if "Order and negation, measured" in m.value)
+    assert "131 hand-written pairs" in line and "the feed-forward network:" in line
+
+
+def test_the_lessons_pair_gets_opposite_stars_from_the_rnn_and_the_same_from_the_bag_of_words():
+    from rnn.tasks import stars
+
+    model = stars.load()
+    good, bad = stars.predict(model, "Not bad, really good."), stars.predict(model, "Not good, really bad.")
+    assert good.stars >= 4 and bad.stars <= 2
+    assert good.ann_probs == bad.ann_probs  # the same words: the same input to the bag of words

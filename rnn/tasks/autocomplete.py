@@ -24,10 +24,11 @@ from typing import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import torch
 
-from rnn.checkpoint import RETRAIN_COMMANDS, Bundle, bundle_dir, load_bundle, save_bundle
+from rnn.checkpoint import Bundle, bundle_dir, load_bundle, save_bundle
 from rnn.data.sentences import PTB, TATOEBA, read_lines, read_ptb, tatoeba_split
-from rnn.tasks.casing import load_casing, save_casing, surface_forms
 from rnn.nets.lm import LMConfig, LMEnsemble, LSTMLanguageModel, State
+from rnn.registry import rebuild_command
+from rnn.tasks.casing import load_casing, save_casing, surface_forms
 from rnn.text import MAX_TOKENS, SPECIALS, Token, Vocab, tokenize
 from rnn.trace import Trace
 
@@ -695,7 +696,7 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
                  + f"), their next-word probabilities averaged; {config.emb}-d tied embeddings, adaptive softmax over "
                    f"{len(first.vocab):,} words",
         "parameters": count_parameters(net),
-        "command": ensemble_command(cards, " ".join([RETRAIN_COMMANDS[TASK], *argv])),
+        "command": ensemble_command(cards, " ".join([rebuild_command(TASK), *argv])),
         "metrics": metrics,
         "baselines": {"Kneser-Ney trigram": baseline},
         "headline": {**cards[0]["headline"], "value": metrics["keystroke_savings"]},

@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnn.checkpoint import RETRAIN_COMMANDS, Bundle, bundle_dir, load_bundle, save_bundle
+from rnn.checkpoint import Bundle, bundle_dir, load_bundle, save_bundle
 from rnn.data import SHARED_DATA
 from rnn.data.conll import ENTITY_TYPES, Sentence, entity_scores, read_conll
 from rnn.nets.tagger import MAX_WORD_CHARS, BiLSTMTagger, TaggerConfig, casing, normalise
+from rnn.registry import rebuild_command
 from rnn.text import MAX_TOKENS, Token, Vocab, tokenize
 from rnn.trace import Trace
 from rnn.training import count_parameters, fit
@@ -335,7 +336,7 @@ def train_cli(argv: list[str]) -> int:
     baseline = flat_metrics(entity_scores(valid_gold, most_frequent_tag_baseline(train, valid_tokens)))
     baseline["f1_lowercased"] = entity_scores(valid_gold, most_frequent_tag_baseline(train, valid_lower))["f1"]
     metrics = validate(net)
-    command = " ".join([RETRAIN_COMMANDS[TASK], *argv])
+    command = " ".join([rebuild_command(TASK), *argv])
     card = {
         "task": TASK,
         "title": "Named entities (BiLSTM-CRF)",

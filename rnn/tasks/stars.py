@@ -369,6 +369,8 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
     rnn_fit = fit(net.rnn, loss_of=rnn_loss, validate=validate_with("rnn"), epochs=opts.epochs, lr=opts.lr,
                   time_budget_s=opts.time_budget_s, **common)
     net.eval()
+    # the bundle stores float16: tune and measure the weights that ship (near-ties in a pair can flip otherwise)
+    net.load_state_dict({k: v.half().to(v.dtype) if v.is_floating_point() else v for k, v in net.state_dict().items()})
     for which, fitted in (("ann", ann_fit), ("rnn", rnn_fit)):
         logits = all_logits(net, valid, which)
         getattr(net, f"{which}_offset").copy_(tune_offsets(logits, valid.labels, score))
@@ -460,7 +462,8 @@ def _train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels
             "Always the most common class": {k: round(v, 4) for k, v in _majority(valid.labels, majority_labels, config.classes).items()},
         },
         "headline": {**headline, "value": round(report["rnn"][headline["key"]], 4)},
-        "train_seconds": round(time.monotonic() - started),
+        # a continued bundle's time includes the time of the one it started from
+        "train_seconds": round(time.monotonic() - started + (start.bundle.card.get("train_seconds", 0) if args.init else 0)),
         "notes": notes + f" Best epoch {report['rnn_best_epoch']}; before the offsets the RNN scored "
                  + ", ".join(f"{k} {v:.3f}" for k, v in report["rnn_untuned"].items()) + ".",
         "vocabulary": len(vocab),

@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rnn.checkpoint import RETRAIN_COMMANDS, bundle_dir, load_bundle, save_bundle
+from rnn.checkpoint import bundle_dir, load_bundle, save_bundle
 from rnn.data.tatoeba import ATTRIBUTION, ENG_FRA, group_references, read_pairs, split_pairs
 from rnn.nets.seq2seq import LENGTH_ALPHA, Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, beam_search, greedy, select
 from rnn.nets.seq2seq import build as build_network
-from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
+from rnn.registry import rebuild_command
 from rnn.tasks.translate_confidence import Confidence, confidence
+from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
 from rnn.trace import Trace
 from rnn.training import count_parameters, ensemble_command, ensemble_train_seconds, fit, trained_on
 
@@ -523,7 +524,7 @@ def _train(args: argparse.Namespace, argv: list[str]) -> int:
         "parameters": count_parameters(net),
         "data": {"name": "Tatoeba English–French pairs (manythings.org 2017-09-29)", "licence": "CC BY 2.0 FR",
                  "attribution": ATTRIBUTION, "train_size": len(train), "valid_size": len(valid_pairs)},
-        "command": " && ".join(c for c in (before.get("command"), " ".join([RETRAIN_COMMANDS[TASK], *argv])) if c),
+        "command": " && ".join(c for c in (before.get("command"), " ".join([rebuild_command(TASK), *argv])) if c),
         "curve": before.get("curve", []) + [{**row, "epoch": row["epoch"] + done} for row in result.curve],
         "metrics": metrics,
         "baselines": {"word-by-word dictionary (no RNN, no context)": baseline},
@@ -566,7 +567,7 @@ def _assemble_ensemble(args: argparse.Namespace, argv: list[str]) -> int:
                  f"GRU decoder ({config.dec_hidden}) with Luong attention; their probabilities averaged at every step; "
                  f"word units, beam search {args.beam}, <unk> replaced through attention",
         "parameters": count_parameters(net),
-        "command": ensemble_command(cards, " ".join([RETRAIN_COMMANDS[TASK], *argv])),
+        "command": ensemble_command(cards, " ".join([rebuild_command(TASK), *argv])),
         "metrics": metrics,
         "members": [{"bundle": str(d), "bleu": evaluate_pairs(m, valid_pairs, beam=args.beam)["bleu"],
                      "bleu_greedy": evaluate_pairs(m, valid_pairs, beam=1)["bleu"], "train_seconds": card.get("train_seconds")}
