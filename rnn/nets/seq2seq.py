@@ -119,6 +119,10 @@ class Seq2Seq(nn.Module):
         features, weights = self.attend(dec_out, enc)
         return self.log_probs(features), weights
 
+    def reread_each(self, enc: Encoded, tgt_in: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """reread as a list of one, like an ensemble's (combine_reads gives the reading back)."""
+        return [self.reread(enc, tgt_in)]
+
 
 class Seq2SeqEnsemble(nn.Module):
     """Several Seq2Seq networks of the same sizes and vocabularies that translate as one: at every step the next
@@ -153,8 +157,16 @@ class Seq2SeqEnsemble(nn.Module):
                 torch.stack([s[2] for s in steps]).mean(0))
 
     def reread(self, enc: Encoded, tgt_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        reads = [member.reread(e, tgt_in) for member, e in zip(self.members, self.per_member(enc))]
-        return _mean_of_probabilities([r[0] for r in reads]), torch.stack([r[1] for r in reads]).mean(0)
+        return combine_reads(self.reread_each(enc, tgt_in))
+
+    def reread_each(self, enc: Encoded, tgt_in: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Each member's own reread (log-probs, attention), in member order."""
+        return [member.reread(e, tgt_in) for member, e in zip(self.members, self.per_member(enc))]
+
+
+def combine_reads(reads: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ensemble's reading from its members' (reread_each): the mean of their probabilities and attentions."""
+    return _mean_of_probabilities([r[0] for r in reads]), torch.stack([r[1] for r in reads]).mean(0)
 
 
 def _mean_of_probabilities(log_probs: list[torch.Tensor]) -> torch.Tensor:

@@ -22,7 +22,8 @@ import torch
 
 from rnn.checkpoint import bundle_dir, load_bundle, save_bundle
 from rnn.data.tatoeba import ATTRIBUTION, ENG_FRA, group_references, read_pairs, split_pairs
-from rnn.nets.seq2seq import LENGTH_ALPHA, Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, beam_search, greedy, select
+from rnn.nets.seq2seq import (LENGTH_ALPHA, Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, beam_search, combine_reads,
+                              greedy, select)
 from rnn.nets.seq2seq import build as build_network
 from rnn.registry import rebuild_command
 from rnn.tasks.translate_confidence import Confidence, confidence
@@ -244,8 +245,9 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
         best = hyps[0]
         # Re-read the chosen French with teacher forcing: each step's alternatives and attention in one pass.
         out_ids = best.ids + [Vocab.eos_id]
-        log_probs, weights = _attention(net, enc, best.ids)
-        rated = confidence(net, enc, best.ids, log_probs)
+        reads = net.reread_each(enc, torch.tensor([[Vocab.bos_id] + best.ids]))
+        log_probs, weights = (part[0] for part in combine_reads(reads))
+        rated = confidence(net, enc, best.ids, reads)
         values, index = log_probs.exp().topk(STEP_TOP, dim=-1)
         steps = [{tgt.itos[i]: round(v, 4) for i, v in zip(ix, vs)} for ix, vs in zip(index.tolist(), values.tolist())]
         h = net.config.enc_hidden  # outputs: forward and backward states side by side (each member's, in an ensemble)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from rnn.nets.seq2seq import Encoded, Network, Seq2SeqEnsemble
+from rnn.nets.seq2seq import Encoded, Network, combine_reads
 from rnn.text import Vocab
 
 # Mean probability per French unit under which a translation is called unsure (flags about a quarter of the
@@ -37,25 +37,20 @@ class Confidence:
         return self.value < UNSURE_BELOW
 
 
-def confidence(net: Network, enc: Encoded, ids: list[int], log_probs: torch.Tensor | None = None) -> Confidence:
+def confidence(net: Network, enc: Encoded, ids: list[int],
+               reads: list[tuple[torch.Tensor, torch.Tensor]] | None = None) -> Confidence:
     """The confidence of the French ids (without <bos>/<eos>) written for the one sentence encoded in enc.
 
-    log_probs: net's re-reading of exactly these ids ([len(ids) + 1, V]) when the caller already has it.
+    reads: net.reread_each of exactly these ids, when the caller already has it (predict does).
     """
-    tgt_in = torch.tensor([[Vocab.bos_id] + ids])
     gold = torch.tensor(ids + [Vocab.eos_id])
     positions = torch.arange(len(gold))
-    if log_probs is None:
-        log_probs = net.reread(enc, tgt_in)[0][0]
-    chosen = log_probs[positions, gold]
-    if isinstance(net, Seq2SeqEnsemble):
-        members = [m.reread(e, tgt_in)[0][0, positions, gold] for m, e in zip(net.members, net.per_member(enc))]
-    else:
-        members = [chosen]
-    overall = math.exp(float(chosen.mean()))
-    alone = [math.exp(float(m.mean())) for m in members]
+    if reads is None:
+        reads = net.reread_each(enc, torch.tensor([[Vocab.bos_id] + ids]))
+    chosen = combine_reads(reads)[0][0, positions, gold]
+    alone = [math.exp(float(log_probs[0, positions, gold].mean())) for log_probs, _ in reads]
     weakest = int(chosen.argmin())
-    return Confidence(value=overall, networks=alone, weakest=weakest,
+    return Confidence(value=math.exp(float(chosen.mean())), networks=alone, weakest=weakest,
                       weakest_probability=math.exp(float(chosen[weakest])))
 
 
