@@ -17,8 +17,8 @@ ui.setup_page(
 )
 
 names = [label for label, entry in MODELS.items() if (bundle_dir(entry.name) / "model.pt").is_file()] or list(MODELS)
-choice = st.segmented_control("Model", names, default=names[0], key="model", bind="query-params",
-                              help="Every model here is recurrent; pick whose memory to open.") or names[0]
+choice = ui.controls().segmented_control("Model", names, default=names[0], key="model", bind="query-params",
+                                         help="Every model here is recurrent; pick whose memory to open.") or names[0]
 chosen = MODELS[choice]
 task_name, default_text = chosen.name, chosen.demo
 module = task_module(task_name)
@@ -35,8 +35,6 @@ if not trace.tokens:
     st.stop()
 ui.unknown_words_note(trace)
 steps = len(trace.tokens)
-st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task_name}.csv",
-                   mime="text/csv", help="One row per word: the answer so far and every hidden unit.")
 
 # Labels short enough that all five tabs fit a 390 px phone without a scroll arrow; the lesson sends students to the
 # feed-forward network first and the memory next, so those come right after the default tab (they stay in reach
@@ -153,3 +151,6 @@ with contrast:
         f"**No parameter sharing:** “{word}” in slot {first_slot} switches on input neuron {first_neuron:,}; "
         f"{elsewhere}. Different neurons, different rows of weights: what the network learns about “{word}” in one "
         f"place does not carry to the other. The RNN reads “{word}” with the same weights wherever it stands.")
+
+st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task_name}.csv",
+                   mime="text/csv", help="One row per word: the answer so far and every hidden unit.")

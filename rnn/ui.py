@@ -297,7 +297,7 @@ def model_card(card: dict | None) -> None:
     where = card.get("trained_on")
     cols[2].metric("Training time", f"{card.get('train_seconds', 0) / 60:.0f} min", help=f"Trained on: {where}." if where else None)
     st.caption(f"Score: {headline_text(card)}. Measured on data the model never trained on.")
-    st.dataframe(card_table(card), width="stretch")
+    st.table(card_table(card))  # a plain table wraps its long row names, so a phone still shows the numbers
     with st.expander("How it was trained"):
         curve = card.get("curve") or []
         if curve:

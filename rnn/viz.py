@@ -45,7 +45,7 @@ def figure(data: list[dict], title: str, height: int, frames: list[dict] | None 
 
 def percent(probability: float) -> str:
     """A probability as a whole percentage; "<1%" rather than a rounded "0%", which reads as "impossible"."""
-    return "<1%" if 0 < probability < 0.005 else f"{probability:.0%}"
+    return "<1%" if probability < 0.005 else f"{probability:.0%}"
 
 
 def prob_bars(probs: dict[str, float], title: str = "", highlight: str | None = None, height: int | None = None) -> go.Figure:
@@ -66,7 +66,7 @@ def readout_heatmap(trace: Trace, title: str | None = None) -> go.Figure:
     z = np.array([[step.get(label, 0.0) for label in labels] for step in trace.readout]) if labels else np.zeros((0, 0))
     rows = [f"{i + 1}. {tok}" for i, tok in enumerate(_words(trace.tokens))]
     cells = dict(type="heatmap", z=z, x=labels, y=rows, colorscale="Blues", zmin=0, zmax=1,
-                 text=[[f"{v:.0%}" for v in row] for row in z], texttemplate="%{text}",
+                 text=[[percent(v) for v in row] for row in z], texttemplate="%{text}",
                  hovertemplate="after '%{y}': %{x} %{z:.1%}<extra></extra>", showscale=False)
     return figure([cells], title if title is not None else trace.readout_title, 80 + 30 * max(len(rows), 1),
                    yaxis=dict(autorange="reversed", type="category"), xaxis=dict(side="top", type="category"))

@@ -92,7 +92,7 @@ def test_an_ensembles_card_shows_each_network_alone_beside_it():
 
     at = AppTest.from_function(card_with_members).run()
     assert not at.exception
-    rows = list(at.dataframe[0].value.index)
+    rows = list(at.table[0].value.index)
     assert rows == ["This RNN", "Network 1 alone (2 x 512 LSTM)", "Network 2 alone (1 x 512 LSTM)", "Kneser-Ney trigram"]
 
 
