@@ -3,11 +3,11 @@ import streamlit as st
 
 from rnn import hidden, ui, viz
 from rnn.checkpoint import bundle_dir
-from rnn.registry import HIDDEN_STATE_ORDER, task
+from rnn.registry import hidden_state_tasks
 from rnn.tasks import task_module
 
 # Which model to open (by its label on the picker), each with the sentence that shows it off (rnn.registry).
-MODELS = {task(name).hidden_state_label: task(name) for name in HIDDEN_STATE_ORDER}
+MODELS = {entry.hidden_state_label: entry for entry in hidden_state_tasks()}
 
 ui.setup_page(
     "Hidden state", "🧠",

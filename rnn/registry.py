@@ -52,8 +52,8 @@ TASKS = (
          "Review stars", "The fabric is not bad at all, I really love it",
          ("This dress is not good and the fit is odd", "This dress is very good and the fit is odd")),
 )
-# The Hidden state page's picker: Review stars first, its readout is the easiest to read.
-HIDDEN_STATE_ORDER = ("stars", "entities", "autocomplete", "translate")
+# The Hidden state page's picker starts with these (Review stars first: its readout is the easiest to read).
+HIDDEN_STATE_FIRST = ("stars", "entities", "autocomplete", "translate")
 
 # CLIs that belong to no page: the benchmarks (SST-5, Penn Treebank) and the contrast-pair evaluation.
 OTHER_TRAINERS = {"sst5": ("rnn.tasks.stars", "train_sst5_cli"), "ptb": ("rnn.tasks.autocomplete", "train_ptb_cli")}
@@ -67,6 +67,11 @@ def task(name: str) -> Task:
         if entry.name == name:
             return entry
     raise KeyError(f"no task {name!r}; the tasks are {', '.join(t.name for t in TASKS)}")
+
+
+def hidden_state_tasks() -> list[Task]:
+    """Every task, in the Hidden state page's order: HIDDEN_STATE_FIRST, then any other in menu order."""
+    return sorted(TASKS, key=lambda t: HIDDEN_STATE_FIRST.index(t.name) if t.name in HIDDEN_STATE_FIRST else len(TASKS))
 
 
 def rebuild_command(name: str) -> str:
