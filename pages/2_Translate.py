@@ -74,7 +74,8 @@ def translator() -> None:
     st.subheader("French")
     st.code(result.translation or "(no translation)", language=None, wrap_lines=True)
     if result.confidence is not None:
-        note = confidence_note(result.confidence, result.written())
+        # the French may hold a copied English word (a name): escaped, so it shows as typed
+        note = confidence_note(result.confidence, [ui.plain(unit) for unit in result.written()])
         if result.confidence.unsure:
             st.warning(note)
         else:

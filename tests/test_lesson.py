@@ -69,6 +69,14 @@ def test_step_2_the_rnn_orders_the_pair_and_the_bag_of_words_cannot(lesson):
     assert ff_good == ff_bad
 
 
+def test_step_3_opens_the_memory_experiment_on_review_stars(lesson):
+    open_step(lesson, 3)
+    lesson.get_by_role("tab", name="Memory").click()
+    lesson.wait_for_timeout(500)
+    text = main_text(lesson)
+    assert "Sentence A" in text and "Sentence B" in text
+
+
 def test_step_4_shows_the_next_word_bars(lesson):
     open_step(lesson, 4)
     assert "Next word after “to”" in main_text(lesson)
