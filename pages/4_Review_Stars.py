@@ -56,7 +56,7 @@ def reader() -> None:
     if result.stars is None:
         st.info("There are no words in that text to read. Try a sentence about a piece of clothing.")
         return
-    if len(result.trace.tokens) >= stars.MAX_TOKENS:
+    if result.truncated:
         st.warning(f"The network reads the first {stars.MAX_TOKENS} words only.")
 
     rnn_col, ann_col = st.columns(2)

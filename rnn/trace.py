@@ -47,3 +47,15 @@ class Trace:
     @property
     def unknown_words(self) -> list[str]:
         return [w for w, k in zip(self.tokens, self.known) if not k]
+
+
+@dataclass(kw_only=True)
+class TaskResult:
+    """What every task's predict() returns, whatever its answer: the text it was given, the network's trace,
+    remarks for the page in plain words, and whether the text was cut to MAX_TOKENS tokens. Each task's result
+    extends it with its own answer."""
+
+    text: str
+    trace: Trace
+    notes: list[str] = field(default_factory=list)
+    truncated: bool = False

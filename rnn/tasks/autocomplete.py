@@ -30,7 +30,7 @@ from rnn.nets.lm import LMConfig, LMEnsemble, LSTMLanguageModel, State
 from rnn.registry import rebuild_command
 from rnn.tasks.casing import load_casing, save_casing, surface_forms
 from rnn.text import MAX_TOKENS, SPECIALS, Token, Vocab, tokenize
-from rnn.trace import Trace
+from rnn.trace import TaskResult, Trace
 
 TASK = "autocomplete"
 SUGGESTIONS = 3  # words shown at a time, on the page and in the keystroke simulation
@@ -249,17 +249,14 @@ def load(directory: str | Path | None = None) -> AutocompleteModel:
     return model
 
 
-@dataclass
-class Result:
-    text: str  # the text as typed
+@dataclass(kw_only=True)
+class Result(TaskResult):
     context: list[str]  # the complete words the suggestion is based on
     prefix: str  # the half-typed last word ("" when the text ends in a space)
     next_words: dict[str, float]  # the most probable next words (ignoring the prefix), word -> probability
     completions: dict[str, float]  # the most probable words that start with the prefix
     continuation: list[str]  # a likely multi-word continuation (beam search); its first word completes the prefix
-    trace: Trace
     kept_text: str = ""  # the text up to the half-typed word: kept_text + join_words(continuation) accepts it
-    notes: list[str] = field(default_factory=list)
     casing: Mapping[str, str] = field(default_factory=dict)  # the model's: how each word is written
 
     def written(self, word: str) -> str:
@@ -374,7 +371,8 @@ def _readout(model: AutocompleteModel, feats: torch.Tensor) -> list[dict[str, fl
 def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     """Suggestions for text as typed so far: next words, completions of the half-typed word, a continuation."""
     text = text if isinstance(text, str) else ""
-    all_tokens = lm_tokens(text)
+    all_tokens = lm_tokens(text, MAX_TOKENS + 1)
+    truncated, all_tokens = len(all_tokens) > MAX_TOKENS, all_tokens[:MAX_TOKENS]
     context, prefix, kept = _split_prefix(text, all_tokens)
     words = [t.text for t in all_tokens]
     ids = model.vocab.encode(words)
@@ -406,7 +404,7 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
         notes.append(f"No word the model knows starts with “{prefix}”.")
     return Result(text=text, context=[t.text for t in context], prefix=prefix, next_words=_top(here, next_ids, model.vocab),
                   completions=completions, continuation=continuation, trace=trace, kept_text=kept, notes=notes,
-                  casing=model.casing)
+                  truncated=truncated, casing=model.casing)
 
 
 def generate(model: AutocompleteModel, text: str, temperature: float = 0.8, max_words: int = 15, seed: int | None = None) -> list[str]:

@@ -23,7 +23,7 @@ from rnn.data.conll import ENTITY_TYPES, Sentence, entity_scores, read_conll
 from rnn.nets.tagger import MAX_WORD_CHARS, BiLSTMTagger, TaggerConfig, casing, normalise
 from rnn.registry import rebuild_command
 from rnn.text import MAX_TOKENS, Token, Vocab, tokenize
-from rnn.trace import Trace
+from rnn.trace import TaskResult, Trace
 from rnn.training import count_parameters, fit
 
 TASK = "entities"
@@ -127,15 +127,12 @@ class Entity:
     confidence: float  # the lowest tag probability among its words
 
 
-@dataclass
-class EntityResult:
-    text: str
+@dataclass(kw_only=True)
+class EntityResult(TaskResult):
     tokens: list[Token]
     tags: list[str]
     confidence: list[float]  # probability of each chosen tag (CRF marginal)
     entities: list[Entity]
-    trace: Trace
-    truncated: bool = False
 
 
 def entities_from_tags(text: str, tokens: list[Token], tags: list[str], confidence: list[float]) -> list[Entity]:
@@ -165,7 +162,7 @@ def predict(model: EntityModel, text: str) -> EntityResult:
     if not tokens:
         empty = np.zeros((0, hidden_size), dtype=np.float32)
         trace = Trace([], [], empty, [], readout_title(), hidden_backward=empty)
-        return EntityResult(text, [], [], [], [], trace, truncated)
+        return EntityResult(text=text, trace=trace, truncated=truncated, tokens=[], tags=[], confidence=[], entities=[])
     net = model.net
     encoded = encode(strings, model.vocab, model.chars)
     with torch.inference_mode():
@@ -189,7 +186,8 @@ def predict(model: EntityModel, text: str) -> EntityResult:
         ids=encoded[0],
     )
     entities = entities_from_tags(text, tokens, tags, confidence)
-    return EntityResult(text, tokens, tags, confidence, entities, trace, truncated)
+    return EntityResult(text=text, trace=trace, truncated=truncated, tokens=tokens, tags=tags, confidence=confidence,
+                        entities=entities)
 
 
 def highlight_html(result: EntityResult, kinds: list[str] | tuple[str, ...] = ENTITY_TYPES) -> str:

@@ -26,7 +26,7 @@ from rnn.data.sst import SST5_DIR, SST5_LABELS, read_trees
 from rnn.evaluate import print_result
 from rnn.nets.stars import StarsConfig, StarsPair, build_pair
 from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize, words
-from rnn.trace import Trace
+from rnn.trace import TaskResult, Trace
 from rnn.training import count_parameters, fit
 
 TASK, SST_TASK = "stars", "sst5"
@@ -65,8 +65,8 @@ class StarsModel:
         return {"forward GRU": self.net.rnn.forward_gru, "backward GRU": self.net.rnn.backward_gru}
 
 
-@dataclass
-class StarsResult:
+@dataclass(kw_only=True)
+class StarsResult(TaskResult):
     """index is the answer's class (0-based; stars = index + 1), None when there was nothing to read."""
 
     index: int | None
@@ -75,7 +75,6 @@ class StarsResult:
     ann_index: int | None
     ann_label: str | None
     ann_probs: dict[str, float]
-    trace: Trace
 
     @property
     def stars(self) -> int | None:
@@ -110,12 +109,14 @@ def _distribution(labels: list[str], probs: torch.Tensor) -> dict[str, float]:
 
 def predict(model: StarsModel, text: str) -> StarsResult:
     """Stars for one text from both networks, with the RNN's per-word trace. Never raises on any string."""
-    tokens = [t.text for t in tokenize(text or "", MAX_TOKENS)]
+    every = tokenize(text or "", MAX_TOKENS + 1)
+    truncated, tokens = len(every) > MAX_TOKENS, [t.text for t in every[:MAX_TOKENS]]
     hidden = model.config.hidden
     if not tokens:
         empty = Trace(tokens=[], known=[], hidden=np.zeros((0, hidden), np.float32), readout_title=READOUT_TITLE,
                       hidden_backward=np.zeros((0, hidden), np.float32))
-        return StarsResult(None, None, {}, None, None, {}, empty)
+        return StarsResult(text=text or "", trace=empty, index=None, label=None, probs={}, ann_index=None,
+                           ann_label=None, ann_probs={})
     labels = model.labels
     word_ids = encode(model.config, model.vocab, tokens)
     with torch.inference_mode():
@@ -135,8 +136,9 @@ def predict(model: StarsModel, text: str) -> StarsResult:
         ids=word_ids,
     )
     index, ann_index = int(probs.argmax()), int(ann_probs.argmax())
-    return StarsResult(index, labels[index], _distribution(labels, probs),
-                       ann_index, labels[ann_index], _distribution(labels, ann_probs), trace)
+    return StarsResult(text=text, trace=trace, truncated=truncated, index=index, label=labels[index],
+                       probs=_distribution(labels, probs), ann_index=ann_index, ann_label=labels[ann_index],
+                       ann_probs=_distribution(labels, ann_probs))
 
 
 # ---------------------------------------------------------------------------------------------- metrics

@@ -28,7 +28,7 @@ from rnn.nets.seq2seq import build as build_network
 from rnn.registry import rebuild_command
 from rnn.tasks.translate_confidence import Confidence, confidence
 from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
-from rnn.trace import Trace
+from rnn.trace import TaskResult, Trace
 from rnn.training import count_parameters, ensemble_command, ensemble_train_seconds, fit, trained_on
 
 TASK = "translate"
@@ -174,18 +174,16 @@ class Alternative:
         return math.exp(self.logprob)
 
 
-@dataclass
-class TranslateResult:
+@dataclass(kw_only=True)
+class TranslateResult(TaskResult):
     translation: str
     source: list[str]  # the English words as typed
     target: list[str]  # the French units written, <eos> last
     attention: np.ndarray  # [len(target), len(source)]: where the decoder looked while writing each unit
     steps: list[dict[str, float]]  # for each unit written: the decoder's top alternatives at that step
     alternatives: list[Alternative]  # the beam's finished hypotheses, best first
-    trace: Trace
     replaced: dict[int, tuple[str, str]] = field(default_factory=dict)  # see replace_unknowns()
     beam: int = 1
-    notes: list[str] = field(default_factory=list)
     confidence: Confidence | None = None  # how sure the networks are of this French (None for empty input)
 
     def written(self) -> list[str]:
@@ -193,10 +191,11 @@ class TranslateResult:
         return _with_replacements(self.target, self.replaced)
 
 
-def _empty_result(model: Translator, note: str) -> TranslateResult:
+def _empty_result(model: Translator, text: str, note: str) -> TranslateResult:
     hidden = np.zeros((0, model.net.config.enc_hidden), dtype=np.float32)
     trace = Trace(tokens=[], known=[], hidden=hidden, hidden_backward=hidden.copy())
-    return TranslateResult("", [], [], np.zeros((0, 0), dtype=np.float32), [], [], trace, notes=[note])
+    return TranslateResult(text=text, trace=trace, notes=[note], translation="", source=[], target=[],
+                           attention=np.zeros((0, 0), dtype=np.float32), steps=[], alternatives=[])
 
 
 def _first_word_readout(model: Translator, ids: list[int], limit: int = 60) -> list[dict[str, float]]:
@@ -231,9 +230,11 @@ def first_word_changes(trace: Trace) -> list[tuple[int, str]]:
 def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
     """Translate one English text. Never raises on odd input: empty text gives an empty translation."""
     beam = max(1, min(int(beam), 10))
-    tokens = english_tokens(text or "")
+    text = text if isinstance(text, str) else ""
+    every = english_tokens(text, MAX_TOKENS + 1)
+    truncated, tokens = len(every) > MAX_TOKENS, every[:MAX_TOKENS]
     if not tokens:
-        return _empty_result(model, "There is no English word to translate.")
+        return _empty_result(model, text, "There is no English word to translate.")
     words = tokens
     ids = _src_ids(model.vocab, words)
     known = [i != Vocab.unk_id for i in ids]
@@ -260,7 +261,7 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
     notes = []
     if not all(known):
         notes.append("Unknown English words are read as <unk>: the model guesses from the words around them.")
-    if len(tokens) >= MAX_TOKENS:
+    if truncated:
         notes.append(f"Only the first {MAX_TOKENS} words were translated.")
     attention = weights.numpy().astype(np.float32)
     target = tgt.decode(out_ids)
@@ -269,7 +270,7 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
     return TranslateResult(
         translation=detokenize(_with_replacements(target[:-1], replaced)), source=words, target=target,
         attention=attention, steps=steps, alternatives=alternatives,
-        trace=trace, beam=beam, notes=notes, replaced=replaced, confidence=rated,
+        text=text, trace=trace, truncated=truncated, beam=beam, notes=notes, replaced=replaced, confidence=rated,
     )
 
 
