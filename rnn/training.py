@@ -28,6 +28,25 @@ class FitResult:
     seconds: float = 0.0
 
 
+def _one_epoch(model: nn.Module, bar, loss_of: Callable[[nn.Module, Any], torch.Tensor],
+               optimizer: torch.optim.Optimizer, clip: float) -> float:
+    """One pass over the epoch's batches (bar: a tqdm over them); the mean training loss. Leaves the model in eval mode."""
+    model.train()
+    total, count = 0.0, 0
+    for batch in bar:
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_of(model, batch)
+        loss.backward()
+        if clip:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        total += loss.item()
+        count += 1
+        bar.set_postfix(loss=f"{total / count:.4f}")
+    model.eval()
+    return total / max(count, 1)
+
+
 def fit(
     model: nn.Module,
     *,
@@ -61,23 +80,11 @@ def fit(
     curve: list[dict[str, float]] = []
     started = time.monotonic()
     for epoch in range(1, epochs + 1):
-        model.train()
-        total, count = 0.0, 0
         bar = tqdm(train_batches(epoch), desc=f"epoch {epoch}/{epochs}", leave=False, mininterval=2.0, disable=not progress)
-        for batch in bar:
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_of(model, batch)
-            loss.backward()
-            if clip:
-                nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            total += loss.item()
-            count += 1
-            bar.set_postfix(loss=f"{total / count:.4f}")
-        model.eval()
+        train_loss = _one_epoch(model, bar, loss_of, optimizer, clip)
         with torch.inference_mode():
             metrics = validate(model)
-        row = {"epoch": epoch, "train_loss": round(total / max(count, 1), 5), **{k: round(float(v), 5) for k, v in metrics.items()}}
+        row = {"epoch": epoch, "train_loss": round(train_loss, 5), **{k: round(float(v), 5) for k, v in metrics.items()}}
         curve.append(row)
         value = metrics[monitor]
         improved = best_value is None or (value > best_value if higher_is_better else value < best_value)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from rnn.baselines.tagging import most_frequent_tag_baseline
 from rnn.checkpoint import BundleError
 from rnn.data.conll import entity_scores, is_valid_bio, read_conll, spans
 from rnn.nets.crf import CRF
@@ -204,7 +205,7 @@ def test_evaluate_cli_prints_the_contract_json_on_the_last_line(tiny):
 def test_most_frequent_tag_baseline_gives_valid_bio(tiny):
     data, _, _ = tiny
     train = read_conll(data)
-    predicted = entities.most_frequent_tag_baseline(train, [["John", "Smith", "Paris", "Paris", "unseen"]])
+    predicted = most_frequent_tag_baseline(train, [["John", "Smith", "Paris", "Paris", "unseen"]])
     assert predicted == [["B-PER", "I-PER", "B-LOC", "I-LOC", "O"]]
 
 

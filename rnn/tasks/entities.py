@@ -10,13 +10,14 @@ import argparse
 import random
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from rnn.baselines.tagging import most_frequent_tag_baseline
 from rnn.checkpoint import Bundle, bundle_dir, load_bundle, save_bundle
 from rnn.data import SHARED_DATA
 from rnn.data.conll import ENTITY_TYPES, Sentence, entity_scores, read_conll
@@ -218,19 +219,6 @@ def readout_title() -> str:
 # ---------------------------------------------------------------- training
 
 
-def most_frequent_tag_baseline(train: list[Sentence], sentences: list[list[str]]) -> list[list[str]]:
-    """Each word gets the tag it most often had in training (unseen words: O), repaired into valid BIO."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for sentence in train:
-        for word, tag in zip(sentence.tokens, sentence.tags):
-            counts[word][tag[2:] if tag != "O" else "O"] += 1
-    out = []
-    for tokens in sentences:
-        kinds = [counts[w].most_common(1)[0][0] if w in counts else "O" for w in tokens]
-        out.append([k if k == "O" else ("I-" if i and kinds[i - 1] == k else "B-") + k for i, k in enumerate(kinds)])
-    return out
-
-
 def flat_metrics(scores: dict) -> dict[str, float]:
     """entity_scores -> the card's flat metrics (f1, precision, recall, f1_PER, ...)."""
     flat = {k: scores[k] for k in ("f1", "precision", "recall")}
@@ -247,7 +235,7 @@ def build_vocabs(train: list[Sentence], min_freq: int = 1) -> tuple[Vocab, Vocab
     return words, chars, tags
 
 
-def train_cli(argv: list[str]) -> int:
+def _train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rnn.train entities", description=__doc__.splitlines()[0])
     parser.add_argument("--train", default=str(CONLL_DIR / "train.txt"))
     parser.add_argument("--valid", default=str(CONLL_DIR / "valid.txt"))
@@ -269,13 +257,11 @@ def train_cli(argv: list[str]) -> int:
                              "identity, not capitals alone, mark a name")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)  # four engineers share two cores
+    return parser
 
-    train, valid = read_conll(args.train), read_conll(args.valid)
-    if args.limit:
-        train, valid = train[: args.limit], valid[: args.limit]
-    words, chars, tags = build_vocabs(train)
+
+def _training_examples(train: list[Sentence], words: Vocab, chars: Vocab, tags: list[str]) -> list[tuple]:
+    """Per sentence: word ids, (chars, chars lower-cased), (casing, casing lower-cased), tag ids, singleton flags."""
     tag_ids = {t: i for i, t in enumerate(tags)}
     counts = Counter(normalise(w) for s in train for w in s.tokens)
     examples = []
@@ -284,11 +270,11 @@ def train_cli(argv: list[str]) -> int:
         _, lower_char_ids, lower_case_ids = encode([w.lower() for w in s.tokens], words, chars)
         singleton = [counts[normalise(w)] == 1 for w in s.tokens]
         examples.append((word_ids, (char_ids, lower_char_ids), (case_ids, lower_case_ids), [tag_ids[t] for t in s.tags], singleton))
+    return examples
 
-    config = TaggerConfig(n_words=len(words), n_chars=len(chars), tags=tags, word_dim=args.word_dim,
-                          char_filters=args.char_filters, hidden=args.hidden, dropout=args.dropout)
-    net = BiLSTMTagger(config)
 
+def _training_batches(examples: list[tuple], unk_id: int, args: argparse.Namespace):
+    """train_batches for fit: a seeded shuffle per epoch, similar lengths per batch, casing and <unk> augmentation."""
     def train_batches(epoch: int):
         rng = random.Random(epoch)
         order = list(range(len(examples)))
@@ -308,9 +294,56 @@ def train_cli(argv: list[str]) -> int:
                 lower = rng.random() < args.lower_share
                 char_ids, case_ids = char_variants[lower], case_variants[lower]
                 # Singletons sometimes read as <unk>, so the <unk> row learns what a new word looks like.
-                word_ids = [words.unk_id if s and rng.random() < args.unk_replace else w for w, s in zip(word_ids, singleton)]
+                word_ids = [unk_id if s and rng.random() < args.unk_replace else w for w, s in zip(word_ids, singleton)]
                 picked.append((word_ids, char_ids, case_ids, tag_seq))
             yield collate(picked, with_tags=True)
+    return train_batches
+
+
+def _card(args: argparse.Namespace, argv: list[str], net: BiLSTMTagger, sizes: tuple[int, int], result, metrics: dict,
+          baseline: dict) -> dict:
+    return {
+        "task": TASK,
+        "title": "Named entities (BiLSTM-CRF)",
+        "model": f"word embeddings ({args.word_dim}) + char CNN ({args.char_filters}) + casing -> "
+                 f"BiLSTM {args.hidden}x2 -> CRF (Viterbi decoding, BIO-constrained)",
+        "parameters": count_parameters(net),
+        "data": {
+            "name": "CoNLL-2003 English NER (Reuters newswire), BIO tags",
+            "licence": "Reuters RCV1 text: research and teaching use only, not openly licensed",
+            "attribution": "Tjong Kim Sang & De Meulder (2003), CoNLL-2003 shared task",
+            "train_size": sizes[0],
+            "valid_size": sizes[1],
+        },
+        "command": " ".join([rebuild_command(TASK), *argv]),
+        "curve": result.curve,
+        "best_epoch": result.best_epoch,
+        "metrics": metrics,
+        "baselines": {"most frequent tag per word (memorised from training)": baseline},
+        "headline": {"key": "f1", "label": "validation entity F1", "value": metrics["f1"], "format": "pct"},
+        "train_seconds": result.seconds,
+        "notes": "Entity-level F1 on CoNLL-2003 validation (exact span and type, conlleval-style). "
+                 "No pretrained word vectors: everything is learned from the 14,041 training sentences. "
+                 "For scale: Lample et al. (2016) report 90.94 test F1 with pretrained embeddings; "
+                 "a feature-based CRF scores about 82 on the test set."
+                 + (f" Casing augmentation: each training sentence is shown lower-cased with probability {args.lower_share:g}, "
+                    "so the tagger also finds names typed without capitals (f1_lowercased: every validation token "
+                    "lower-cased)." if args.lower_share else ""),
+    }
+
+
+def train_cli(argv: list[str]) -> int:
+    args = _train_parser().parse_args(argv)
+    torch.set_num_threads(args.threads)  # four engineers share two cores
+
+    train, valid = read_conll(args.train), read_conll(args.valid)
+    if args.limit:
+        train, valid = train[: args.limit], valid[: args.limit]
+    words, chars, tags = build_vocabs(train)
+    examples = _training_examples(train, words, chars, tags)
+    config = TaggerConfig(n_words=len(words), n_chars=len(chars), tags=tags, word_dim=args.word_dim,
+                          char_filters=args.char_filters, hidden=args.hidden, dropout=args.dropout)
+    net = BiLSTMTagger(config)
 
     valid_tokens = [s.tokens for s in valid]
     valid_lower = [[w.lower() for w in s.tokens] for s in valid]
@@ -327,42 +360,14 @@ def train_cli(argv: list[str]) -> int:
 
     print(f"{len(train)} train / {len(valid)} valid sentences, {len(words)} words, {len(chars)} chars, "
           f"{count_parameters(net):,} parameters", file=sys.stderr)
-    result = fit(net, train_batches=train_batches, loss_of=lambda m, b: m.loss(*b), validate=validate,
-                 monitor="f1", epochs=args.epochs, lr=args.lr, patience=args.patience, scheduler_step=decay,
-                 time_budget_s=args.time_budget, seed=args.seed)
+    result = fit(net, train_batches=_training_batches(examples, words.unk_id, args), loss_of=lambda m, b: m.loss(*b),
+                 validate=validate, monitor="f1", epochs=args.epochs, lr=args.lr, patience=args.patience,
+                 scheduler_step=decay, time_budget_s=args.time_budget, seed=args.seed)
 
     baseline = flat_metrics(entity_scores(valid_gold, most_frequent_tag_baseline(train, valid_tokens)))
     baseline["f1_lowercased"] = entity_scores(valid_gold, most_frequent_tag_baseline(train, valid_lower))["f1"]
     metrics = validate(net)
-    command = " ".join([rebuild_command(TASK), *argv])
-    card = {
-        "task": TASK,
-        "title": "Named entities (BiLSTM-CRF)",
-        "model": f"word embeddings ({args.word_dim}) + char CNN ({args.char_filters}) + casing -> "
-                 f"BiLSTM {args.hidden}x2 -> CRF (Viterbi decoding, BIO-constrained)",
-        "parameters": count_parameters(net),
-        "data": {
-            "name": "CoNLL-2003 English NER (Reuters newswire), BIO tags",
-            "licence": "Reuters RCV1 text: research and teaching use only, not openly licensed",
-            "attribution": "Tjong Kim Sang & De Meulder (2003), CoNLL-2003 shared task",
-            "train_size": len(train),
-            "valid_size": len(valid),
-        },
-        "command": command,
-        "curve": result.curve,
-        "best_epoch": result.best_epoch,
-        "metrics": metrics,
-        "baselines": {"most frequent tag per word (memorised from training)": baseline},
-        "headline": {"key": "f1", "label": "validation entity F1", "value": metrics["f1"], "format": "pct"},
-        "train_seconds": result.seconds,
-        "notes": "Entity-level F1 on CoNLL-2003 validation (exact span and type, conlleval-style). "
-                 "No pretrained word vectors: everything is learned from the 14,041 training sentences. "
-                 "For scale: Lample et al. (2016) report 90.94 test F1 with pretrained embeddings; "
-                 "a feature-based CRF scores about 82 on the test set."
-                 + (f" Casing augmentation: each training sentence is shown lower-cased with probability {args.lower_share:g}, "
-                    "so the tagger also finds names typed without capitals (f1_lowercased: every validation token "
-                    "lower-cased)." if args.lower_share else ""),
-    }
+    card = _card(args, argv, net, (len(train), len(valid)), result, metrics, baseline)
     save_bundle(args.out, net, config, {"words": words, "chars": chars}, card)
     print(f"validation F1 {metrics['f1']:.4f} (baseline {baseline['f1']:.4f}); bundle in {args.out}", file=sys.stderr)
     return 0
