@@ -3,7 +3,7 @@ import streamlit as st
 
 from rnn import ui, viz
 from rnn.tasks import translate
-from rnn.tasks.translate_confidence import confidence_note
+from rnn.tasks.translate.confidence import confidence_note
 
 ui.setup_page(
     "Translate",

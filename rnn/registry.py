@@ -1,7 +1,8 @@
 """THE task table: every place that lists the tasks reads it (the menu, the home page's cards, the Hidden state
 page, the "model missing" messages, python -m rnn.train / rnn.evaluate, the tests).
 
-Adding a task: write rnn/tasks/<name>.py with load(), predict() and its CLIs, a page in pages/, and one Task here.
+Adding a task: write rnn/tasks/<name>/ (or one module, while it is small) exporting load(), predict() and its CLIs,
+a page in pages/, and one Task here.
 Plain data only (no torch), so the home page and the CLIs' usage read it for free.
 """
 from __future__ import annotations
@@ -56,10 +57,10 @@ TASKS = (
 HIDDEN_STATE_FIRST = ("stars", "entities", "autocomplete", "translate")
 
 # CLIs that belong to no page: the benchmarks (SST-5, Penn Treebank) and the contrast-pair evaluation.
-OTHER_TRAINERS = {"sst5": ("rnn.tasks.stars", "train_sst5_cli"), "ptb": ("rnn.tasks.autocomplete", "train_ptb_cli")}
-OTHER_EVALUATORS = {"stars-contrast": ("rnn.tasks.stars", "evaluate_contrast_cli"),
-                    "sst5": ("rnn.tasks.stars", "evaluate_sst5_cli"),
-                    "ptb": ("rnn.tasks.autocomplete", "evaluate_ptb_cli")}
+OTHER_TRAINERS = {"sst5": ("rnn.tasks.stars.sst5", "train_sst5_cli"), "ptb": ("rnn.tasks.autocomplete.ptb", "train_ptb_cli")}
+OTHER_EVALUATORS = {"stars-contrast": ("rnn.tasks.stars.evaluate", "evaluate_contrast_cli"),
+                    "sst5": ("rnn.tasks.stars.sst5", "evaluate_sst5_cli"),
+                    "ptb": ("rnn.tasks.autocomplete.ptb", "evaluate_ptb_cli")}
 
 
 def task(name: str) -> Task:

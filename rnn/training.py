@@ -132,3 +132,12 @@ def ensemble_train_seconds(cards: list[dict]) -> float:
     commands = [card.get("command", "") for card in cards]
     return sum(card.get("train_seconds", 0) for card, command in zip(cards, commands)
                if not any(other.startswith(command + " && ") for other in commands if command))
+
+
+def train_or_join(args, argv: list[str], *, train: Callable, join: Callable) -> int:
+    """The end of a trainer CLI that can also join bundles: --ensemble joins them, otherwise it trains on --device."""
+    torch.set_num_threads(args.threads)
+    if args.ensemble:
+        return join(args, argv)
+    with torch.device(args.device):  # every tensor the training and validation make goes to that device
+        return train(args, argv)

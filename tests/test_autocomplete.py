@@ -8,8 +8,14 @@ import torch
 
 from rnn.baselines.ngram import KneserNeyTrigram
 from rnn.checkpoint import BundleError
+from rnn.data.sentences import tatoeba_split
 from rnn.tasks import autocomplete as ac
-from rnn.tasks.casing import load_casing, save_casing, surface_forms
+from rnn.tasks.autocomplete.casing import load_casing, save_casing, surface_forms
+from rnn.tasks.autocomplete.metrics import keystrokes, lstm_sentence_probs, score
+from rnn.tasks.autocomplete.model import READOUT_WORDS
+from rnn.tasks.autocomplete.search import CONTINUATION_LENGTH, beam_continuation
+from rnn.tasks.autocomplete.train import _batches, _distilled_nll, _nll
+from rnn.tasks.autocomplete.words import PrefixIndex
 from rnn.text import Vocab
 
 SUBJECTS = ["i", "you", "we", "they", "tom", "mary"]
@@ -44,9 +50,9 @@ def model(bundle):
 
 # ---------------------------------------------------------------- the keystroke simulation, hand-checked
 
-def toy() -> tuple[Vocab, ac.PrefixIndex]:
+def toy() -> tuple[Vocab, PrefixIndex]:
     vocab = Vocab(["<pad>", "<unk>", "<bos>", "<eos>", "hello", "help", "world", "word", "."])
-    return vocab, ac.PrefixIndex(vocab)
+    return vocab, PrefixIndex(vocab)
 
 
 def dist(vocab: Vocab, ranked: list[str]) -> np.ndarray:
@@ -65,20 +71,20 @@ def test_keystrokes_on_a_hand_checked_sentence():
         dist(vocab, ["hello", "help", "world", "word"]),  # "." is never in the top 3: typed by hand
     ])
     # "hello world." is 12 characters: h + accept (covers "hello "), accept (covers "world"), "." typed
-    assert ac.keystrokes("hello world.", probs, vocab, index) == (4, 12)
+    assert keystrokes("hello world.", probs, vocab, index) == (4, 12)
 
 
 def test_unknown_words_and_spaces_are_typed_by_hand():
     vocab, index = toy()
     probs = np.stack([dist(vocab, ["hello"]), dist(vocab, ["hello"]), dist(vocab, ["hello"])])
     # "zzz" (3 keys, not in the vocabulary), the space (1), "hello" accepted before its first letter (1)
-    assert ac.keystrokes("zzz hello", probs, vocab, index) == (5, 9)
+    assert keystrokes("zzz hello", probs, vocab, index) == (5, 9)
 
 
 def test_capitals_are_matched_lower_cased():
     vocab, index = toy()
     probs = np.stack([dist(vocab, ["world"]), dist(vocab, ["."])])
-    assert ac.keystrokes("World.", probs, vocab, index) == (2, 6)
+    assert keystrokes("World.", probs, vocab, index) == (2, 6)
 
 
 def test_prefix_completion_only_offers_words_with_that_prefix():
@@ -303,9 +309,9 @@ def _tiny_net(seed: int):
 
 def test_distillation_at_weight_zero_is_the_plain_loss():
     net, teacher = _tiny_net(0), _tiny_net(1)
-    batch = next(ac._batches([[5, 7, 9], [11, 40], [3, 3, 3, 12]], 8, None))
-    plain, n = ac._nll(net, batch)
-    distilled, m = ac._distilled_nll(net, [teacher], 0.0, batch)
+    batch = next(_batches([[5, 7, 9], [11, 40], [3, 3, 3, 12]], 8, None))
+    plain, n = _nll(net, batch)
+    distilled, m = _distilled_nll(net, [teacher], 0.0, batch)
     assert n == m == 12 and torch.allclose(plain, distilled, atol=1e-4)
 
 
@@ -313,14 +319,14 @@ def test_distillation_pulls_the_student_to_the_teachers_average():
     """At weight 1 the target is the teachers' mean distribution: a student that already gives it has zero gradient,
     and a different student's loss exceeds it by exactly the KL divergence."""
     student, teachers = _tiny_net(0), [_tiny_net(1), _tiny_net(2)]
-    batch = next(ac._batches([[5, 7, 9], [11, 40, 2]], 8, None))
+    batch = next(_batches([[5, 7, 9], [11, 40, 2]], 8, None))
     feats = [t.features(batch[0])[0][batch[1] >= 0] for t in teachers]
     mean = torch.stack([t.log_probs(f).exp() for t, f in zip(teachers, feats)]).mean(0)
-    loss, _ = ac._distilled_nll(student, teachers, 1.0, batch)
+    loss, _ = _distilled_nll(student, teachers, 1.0, batch)
     log_p = student.log_probs(student.features(batch[0])[0][batch[1] >= 0])
     kl = (mean * (mean.log() - log_p)).sum()
     assert torch.allclose(loss, kl - (mean * mean.log()).sum(), atol=1e-4)
-    twin, _ = ac._distilled_nll(teachers[0], teachers[:1] * 2, 1.0, batch)
+    twin, _ = _distilled_nll(teachers[0], teachers[:1] * 2, 1.0, batch)
     twin.backward()
     assert all(p.grad is None or p.grad.abs().max() < 1e-5 for p in teachers[0].parameters())
 
@@ -386,18 +392,18 @@ def test_ensemble_cli_joins_bundles_measures_each_and_is_used_by_the_page_code(b
     first, second = ac.load(bundle), ac.load(wider)
     assert "ensemble of 2" in card["model"] and card["headline"]["value"] == card["metrics"]["keystroke_savings"]
     assert [m["model"] for m in card["members"]] == ["1 x 16 LSTM", "2 x 24 LSTM"]
-    _, valid = ac.tatoeba_split(str(corpus))
-    assert card["members"][1]["metrics"] == ac.score(valid, ac.lstm_sentence_probs(second), second.vocab)
+    _, valid = tatoeba_split(str(corpus))
+    assert card["members"][1]["metrics"] == score(valid, lstm_sentence_probs(second), second.vocab)
     assert card["command"].endswith(f"--ensemble {bundle} {wider} --out {joined}")
     assert card["command"].count("python -m rnn.train autocomplete") == 3
 
     model = ac.load(joined)
     result = ac.predict(model, "you like the c")
-    both = [ac.lstm_sentence_probs(m)(m.vocab.encode(["you", "like", "the"]))[-1] for m in (first, second)]
+    both = [lstm_sentence_probs(m)(m.vocab.encode(["you", "like", "the"]))[-1] for m in (first, second)]
     mean = (both[0] + both[1]) / 2
     assert result.completions and all(abs(p - mean[model.vocab.id(w)]) < 1e-4 for w, p in result.completions.items())
     assert result.trace.hidden.shape == (4, 16)  # the lead network's memory, and its guesses
-    lead_guesses = model.lead.top_words(torch.tensor(result.trace.hidden[-1:]), ac.READOUT_WORDS)[1][0].tolist()
+    lead_guesses = model.lead.top_words(torch.tensor(result.trace.hidden[-1:]), READOUT_WORDS)[1][0].tolist()
     assert list(result.trace.readout[-1]) == [model.vocab.itos[i] for i in lead_guesses]
     assert "first network" in result.trace.readout_title
     assert model.recurrent_layers()["lstm"] is model.net.members[0].lstm
@@ -418,8 +424,8 @@ def test_the_grey_continuation_stops_at_continuation_length_words(model):
         ids = tuple(model.vocab.encode(result.context))
         top = list(result.completions if result.prefix else result.next_words)[:1]
         with torch.inference_mode():
-            searched = ac.beam_continuation(model, ids, [model.vocab.id(w) for w in top], max_words=ac.CONTINUATION_LENGTH)
-        assert result.continuation == searched and len(searched) <= ac.CONTINUATION_LENGTH
+            searched = beam_continuation(model, ids, [model.vocab.id(w) for w in top], max_words=CONTINUATION_LENGTH)
+        assert result.continuation == searched and len(searched) <= CONTINUATION_LENGTH
 
 
 def test_regression_the_grey_text_starts_with_the_top_suggestion_not_another_word(model):

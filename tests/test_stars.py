@@ -11,6 +11,10 @@ from rnn.data.reviews import read_reviews, read_split, split_reviews
 from rnn.data.sst import parse_tree, read_trees
 from rnn.nets.stars import StarsConfig, StarsNet
 from rnn.tasks import stars
+from rnn.tasks.stars.evaluate import evaluate_contrast_cli
+from rnn.tasks.stars.metrics import contrast_scores, read_contrast_pairs, scores, tune_offsets
+from rnn.tasks.stars.model import STAR_LABELS
+from rnn.tasks.stars.sst5 import evaluate_sst5_cli, train_sst5_cli
 from rnn.text import MAX_TOKENS
 from rnn.training import count_parameters
 
@@ -86,7 +90,7 @@ def test_parse_tree_rejects_malformed_trees(line):
 
 # ------------------------------------------------------------------------------------------- metrics
 def test_scores_accuracy_macro_f1_and_mae():
-    got = stars.scores([0, 0, 4, 4], [0, 4, 4, 4])
+    got = scores([0, 0, 4, 4], [0, 4, 4, 4])
     assert got["accuracy"] == 0.75 and got["mae"] == 1.0
     assert got["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
 
@@ -94,8 +98,8 @@ def test_scores_accuracy_macro_f1_and_mae():
 def test_tune_offsets_recovers_a_minority_class():
     logits = torch.tensor([[0.0, 1.0]] * 6 + [[0.5, 1.0]] * 4)  # argmax always says class 1
     gold = [1] * 6 + [0] * 4
-    offsets = stars.tune_offsets(logits, gold, lambda m: m["accuracy"])
-    assert stars.scores(gold, (logits + offsets).argmax(-1).tolist(), 2)["accuracy"] == 1.0
+    offsets = tune_offsets(logits, gold, lambda m: m["accuracy"])
+    assert scores(gold, (logits + offsets).argmax(-1).tolist(), 2)["accuracy"] == 1.0
 
 
 # ------------------------------------------------------------------------------------------- feed-forward
@@ -130,7 +134,7 @@ def test_predict_returns_stars_both_networks_and_an_honest_trace(tiny):
     _, model = tiny
     result = stars.predict(model, "I love this dress, not bad at all")
     assert 1 <= result.stars <= 5 and 1 <= result.ann_stars <= 5
-    assert list(result.probs) == stars.STAR_LABELS and sum(result.probs.values()) == pytest.approx(1, abs=1e-3)
+    assert list(result.probs) == STAR_LABELS and sum(result.probs.values()) == pytest.approx(1, abs=1e-3)
     trace = result.trace
     assert trace.tokens[:3] == ["I", "love", "this"] and trace.hidden.shape == (len(trace.tokens), 6)
     assert trace.hidden_backward.shape == trace.hidden.shape and len(trace.readout) == len(trace.tokens)
@@ -194,12 +198,12 @@ def test_sst5_trains_on_phrases_and_evaluates_sentences(tmp_path, capsys):
     (tmp_path / "dev.txt").write_text("\n".join(TREES) + "\n")
     assert len(read_trees(tmp_path / "dev.txt")) == 4
     out = tmp_path / "bundle"
-    assert stars.train_sst5_cli(["--data-dir", str(tmp_path), "--out", str(out), "--epochs", "1", "--ann-epochs", "1",
+    assert train_sst5_cli(["--data-dir", str(tmp_path), "--out", str(out), "--epochs", "1", "--ann-epochs", "1",
                                  "--embed", "8", "--hidden", "4", "--min-freq", "1"]) == 0
     card = json.loads((out / "card.json").read_text())
     assert card["task"] == "sst5" and card["data"]["train_size"] == 22  # distinct phrases of the 4 trees (28 nodes)
     capsys.readouterr()
-    assert stars.evaluate_sst5_cli([str(tmp_path / "dev.txt"), "--bundle", str(out)]) == 0
+    assert evaluate_sst5_cli([str(tmp_path / "dev.txt"), "--bundle", str(out)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) == {"accuracy", "n"} and result["n"] == 4
 
@@ -209,14 +213,14 @@ def test_read_contrast_pairs_skips_comments_and_blank_lines(tmp_path):
     path = tmp_path / "pairs.tsv"
     path.write_text("# more positive<TAB>less positive\n\nnot bad, really good\tnot good, really bad\n  # indented\n"
                     "i love it\ti hate it\n", encoding="utf-8")
-    assert stars.read_contrast_pairs(path) == [("not bad, really good", "not good, really bad"), ("i love it", "i hate it")]
+    assert read_contrast_pairs(path) == [("not bad, really good", "not good, really bad"), ("i love it", "i hate it")]
 
 
 @pytest.mark.parametrize("line", ["only one review", "a\tb\tc", "a\t ", "\tb"])
 def test_read_contrast_pairs_rejects_a_line_that_is_not_two_reviews(tmp_path, line):
     (tmp_path / "bad.tsv").write_text(line + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad.tsv:1"):
-        stars.read_contrast_pairs(tmp_path / "bad.tsv")
+        read_contrast_pairs(tmp_path / "bad.tsv")
 
 
 def test_contrast_scores_by_hand():
@@ -230,7 +234,7 @@ def test_contrast_scores_by_hand():
         [0.2, 0.2, 0.2, 0.2, 0.2], [0.2, 0.2, 0.2, 0.2, 0.2],
         [0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0, 0.0],
     ])
-    assert stars.contrast_scores(probs, 4) == {"pair_accuracy": 0.5, "polarity_accuracy": 0.25}
+    assert contrast_scores(probs, 4) == {"pair_accuracy": 0.5, "polarity_accuracy": 0.25}
 
 
 def test_expected_stars_is_the_mean_of_the_distribution():
@@ -243,12 +247,12 @@ def test_contrast_cli_prints_the_contract_json_last(tiny, tmp_path, capsys):
     path.write_text("# a comment\nPerfect, I love it\tAwful fit, returned\nSo soft, love love love\tCheap and ugly\n",
                     encoding="utf-8")
     capsys.readouterr()
-    assert stars.evaluate_contrast_cli([str(path), "--bundle", str(root / "bundle")]) == 0
+    assert evaluate_contrast_cli([str(path), "--bundle", str(root / "bundle")]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) == {"pair_accuracy", "polarity_accuracy", "ff_pair_accuracy", "ff_polarity_accuracy", "n_pairs"}
     assert result["n_pairs"] == 2
     # the CLI's numbers are the page's: predict's expected stars decide each pair
-    pairs = stars.read_contrast_pairs(path)
+    pairs = read_contrast_pairs(path)
     right = [stars.expected_stars(stars.predict(model, a).probs) > stars.expected_stars(stars.predict(model, b).probs)
              for a, b in pairs]
     assert result["pair_accuracy"] == sum(right) / 2

@@ -14,7 +14,10 @@ from rnn.checkpoint import BundleError
 from rnn.data.tatoeba import group_references, is_valid, read_pairs, split_pairs
 from rnn.nets.seq2seq import Hypothesis, beam_search, greedy
 from rnn.tasks import translate
-from rnn.tasks.translate_confidence import UNSURE_BELOW, Confidence, confidence
+from rnn.tasks.translate import corpus
+from rnn.tasks.translate import model as translator
+from rnn.tasks.translate.confidence import UNSURE_BELOW, Confidence, confidence
+from rnn.tasks.translate.train import _average_if_better
 from rnn.text import Vocab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,15 +56,15 @@ def tiny(tmp_path_factory):
     "« Bonjour », dit-il.", "J'ai 3,5 euros.", "Viens-tu ?",
 ])
 def test_french_units_glue_back_to_the_sentence(sentence):
-    assert translate.detokenize(translate.french_tokens(sentence)) == sentence
+    assert translate.detokenize(translator.french_tokens(sentence)) == sentence
 
 
 def test_french_elisions_are_separate_units():
-    assert translate.french_tokens("Qu'il l'a vu.") == ["Qu'", "il", "l'", "a", "vu", "."]
+    assert translator.french_tokens("Qu'il l'a vu.") == ["Qu'", "il", "l'", "a", "vu", "."]
 
 
 def test_typographic_spaces_and_apostrophes_are_normalised():
-    assert translate.french_tokens("C\u2019est vrai\u202f!") == ["C'", "est", "vrai", "!"]
+    assert translator.french_tokens("C\u2019est vrai\u202f!") == ["C'", "est", "vrai", "!"]
 
 
 def test_split_keeps_every_translation_of_a_sentence_on_one_side():
@@ -83,7 +86,7 @@ def test_read_pairs_takes_two_columns_and_skips_broken_lines(tmp_path):
 def test_score_uses_all_references():
     hyps = ["Je suis prêt.", "Il est là."]
     refs = [["Je suis froid.", "Je suis prêt."], ["Il est là."]]
-    assert translate.score(hyps, refs)["bleu"] == pytest.approx(100.0)
+    assert corpus.score(hyps, refs)["bleu"] == pytest.approx(100.0)
 
 
 # ---------------------------------------------------------------- the tiny model
@@ -179,7 +182,7 @@ def test_an_ensemble_averages_its_members_probabilities(tiny, tmp_path):
     assert [m["bundle"] for m in card["members"]] == [str(out), str(other)]
     assert card["command"].endswith(f"--ensemble {out} {other}") and card["command"].count("--resume") == 1
     assert card["metrics"]["bleu"] == card["headline"]["value"] and "ensemble of 2" in card["model"]
-    assert card["members"][1]["bleu_greedy"] == translate.evaluate_pairs(second, read_pairs(data)[:1], beam=1)["bleu"]
+    assert card["members"][1]["bleu_greedy"] == corpus.evaluate_pairs(second, read_pairs(data)[:1], beam=1)["bleu"]
     with pytest.raises(SystemExit, match="resume one of its members"):
         translate.train_cli(["--data", str(data), "--out", str(tmp_path / "x"), "--resume", str(tmp_path / "ensemble")])
 
@@ -198,7 +201,7 @@ def test_checkpoint_averaging_keeps_the_mean_only_when_it_translates_better(mean
     net = torch.nn.Linear(2, 2)
     states = [{k: torch.full_like(v, value) for k, v in net.state_dict().items()} for value in (1.0, 3.0)]
     before = {k: v.clone() for k, v in net.state_dict().items()}
-    kept_mean = translate._average_if_better(net, states, 30.0, lambda m: {"bleu": 31.0 if mean_scores_higher else 29.0})
+    kept_mean = _average_if_better(net, states, 30.0, lambda m: {"bleu": 31.0 if mean_scores_higher else 29.0})
     assert kept_mean == mean_scores_higher
     expected = {k: torch.full_like(v, 2.0) for k, v in before.items()} if mean_scores_higher else before
     assert all(torch.equal(net.state_dict()[k], expected[k]) for k in before)
@@ -210,7 +213,7 @@ def test_load_missing_bundle_names_the_rebuild_command(tmp_path):
 
 
 def _encode(model, sentence):
-    ids = [model.vocab.id(w.lower()) for w in translate.english_tokens(sentence)]
+    ids = [model.vocab.id(w.lower()) for w in translator.english_tokens(sentence)]
     return model.net.encode(torch.tensor([ids]), torch.tensor([len(ids)]))
 
 
@@ -244,7 +247,7 @@ def test_predict_lays_the_decoding_open(tiny):
     assert result.source == ["I", "am", "tired", "."] and result.target[-1] == "<eos>"
     assert result.attention.shape == (n_tgt, n_src)
     assert np.allclose(result.attention.sum(axis=1), 1.0, atol=1e-4)
-    assert len(result.steps) == n_tgt and all(len(s) == translate.STEP_TOP for s in result.steps)
+    assert len(result.steps) == n_tgt and all(len(s) == translator.STEP_TOP for s in result.steps)
     trace = result.trace
     assert trace.hidden.shape[0] == n_src and trace.hidden_backward.shape == trace.hidden.shape
     assert len(trace.readout) == n_src and all(trace.known)
@@ -252,14 +255,14 @@ def test_predict_lays_the_decoding_open(tiny):
 
 def test_the_lexicon_is_learned_from_the_pairs_and_travels_with_the_bundle(tiny):
     data, out, model = tiny
-    assert translate.build_lexicon(read_pairs(data))["cold"] == "froid"
-    assert (out / translate.LEXICON_FILE).is_file() and model.lexicon["tired"] == "fatigué"
+    assert translator.build_lexicon(read_pairs(data))["cold"] == "froid"
+    assert (out / translator.LEXICON_FILE).is_file() and model.lexicon["tired"] == "fatigué"
 
 
 @pytest.mark.parametrize("content", ["not json", '["a list"]', '{"cold": 3, "tired": "fatigué"}'])
 def test_a_broken_lexicon_falls_back_to_copying(tiny, tmp_path, content):
     shutil.copytree(tiny[1], tmp_path / "bundle")
-    (tmp_path / "bundle" / translate.LEXICON_FILE).write_text(content, encoding="utf-8")
+    (tmp_path / "bundle" / translator.LEXICON_FILE).write_text(content, encoding="utf-8")
     model = translate.load(tmp_path / "bundle")
     assert model.lexicon == ({"tired": "fatigué"} if "tired" in content else {})
     assert isinstance(translate.predict(model, "I am cold.").translation, str)
@@ -270,17 +273,17 @@ def test_an_unknown_french_word_is_replaced_through_attention(tiny):
     units = ["J'", "ai", "vu", "<unk>", "et", "<unk>", "<eos>"]
     attention = np.full((len(units), 4), 0.1, dtype=np.float32)
     attention[3, 2] = attention[5, 3] = 0.7  # the first <unk> looked at "hawks", the second at "Zorblax"
-    replaced = translate.replace_unknowns(model, ["I", "saw", "hawks", "Zorblax"], units, attention)
+    replaced = translator.replace_unknowns(model, ["I", "saw", "hawks", "Zorblax"], units, attention)
     assert replaced == {3: ("hawks", "faucons"), 5: ("Zorblax", "Zorblax")}  # lexicon, else copied as typed
 
 
 def test_decoding_never_shows_unk_in_the_french(tiny, monkeypatch):
     """Force the decoder to write only <unk>: both decoders hand back the English word's French instead."""
     model = tiny[2]
-    monkeypatch.setattr(translate, "greedy", lambda net, enc, *a: ([[Vocab.unk_id]] * enc.mask.size(0), [0.0]))
-    assert translate.translate_corpus(model, ["I am cold.", "She is ready."], beam=1)[0] in set(model.lexicon.values())
+    monkeypatch.setattr(corpus, "greedy", lambda net, enc, *a: ([[Vocab.unk_id]] * enc.mask.size(0), [0.0]))
+    assert corpus.translate_corpus(model, ["I am cold.", "She is ready."], beam=1)[0] in set(model.lexicon.values())
     hypothesis = Hypothesis([Vocab.unk_id], -1.0, -1.0, True)
-    monkeypatch.setattr(translate, "beam_search", lambda *a, **k: [hypothesis])
+    monkeypatch.setattr(translator, "beam_search", lambda *a, **k: [hypothesis])
     result = translate.predict(model, "She is ready.", beam=2)
     assert result.target == ["<unk>", "<eos>"] and list(result.replaced) == [0]
     english, french = result.replaced[0]
@@ -331,7 +334,7 @@ def test_evaluate_cli_accepts_beam(tiny, capsys):
 def test_evaluate_groups_references_by_english_sentence(tiny, tmp_path):
     path = tmp_path / "multi.txt"
     path.write_text("I am cold.\tJe suis froid.\nI am cold.\tJ'ai froid.\nHe is here.\tIl est là.\n", encoding="utf-8")
-    result = translate.evaluate_pairs(tiny[2], read_pairs(path))
+    result = corpus.evaluate_pairs(tiny[2], read_pairs(path))
     assert (result["n_sentences"], result["n_pairs"]) == (2, 3)
 
 
@@ -429,16 +432,16 @@ def test_unsure_below_the_threshold():
 
 def test_confidence_split_scores_each_group_on_its_own():
     def decoded(text, value):
-        return translate.Decoded(text, Confidence(value, [value], 0, value))
+        return corpus.Decoded(text, Confidence(value, [value], 0, value))
 
-    rows = [decoded("Je suis froid.", 0.9), decoded("Il est là.", 0.95), decoded("Le chat gâteau.", 0.1), translate.Decoded("Tu es prêt.")]
+    rows = [decoded("Je suis froid.", 0.9), decoded("Il est là.", 0.95), decoded("Le chat gâteau.", 0.1), corpus.Decoded("Tu es prêt.")]
     references = [["Je suis froid."], ["Il est là."], ["Elle est fatiguée."], ["Tu es prêt."]]
-    split = translate.confidence_split(rows, references)
+    split = corpus.confidence_split(rows, references)
     assert split["flagged_share"] == 0.25  # one of four; a sentence without a confidence is never flagged
-    assert split["chrf_flagged"] == translate.score(["Le chat gâteau."], [["Elle est fatiguée."]])["chrf"]
-    assert split["chrf_unflagged"] == translate.score(["Je suis froid.", "Il est là.", "Tu es prêt."],
+    assert split["chrf_flagged"] == corpus.score(["Le chat gâteau."], [["Elle est fatiguée."]])["chrf"]
+    assert split["chrf_unflagged"] == corpus.score(["Je suis froid.", "Il est là.", "Tu es prêt."],
                                                       [references[0], references[1], references[3]])["chrf"]
-    assert translate.confidence_split(rows[:2], references[:2])["chrf_flagged"] is None
+    assert corpus.confidence_split(rows[:2], references[:2])["chrf_flagged"] is None
 
 
 def test_the_cards_table_reads_as_names_percentages_and_dashes():

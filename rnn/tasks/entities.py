@@ -334,7 +334,7 @@ def _card(args: argparse.Namespace, argv: list[str], net: BiLSTMTagger, sizes: t
 
 def train_cli(argv: list[str]) -> int:
     args = _train_parser().parse_args(argv)
-    torch.set_num_threads(args.threads)  # four engineers share two cores
+    torch.set_num_threads(args.threads)  # one thread by default: the CPU is often shared with other runs
 
     train, valid = read_conll(args.train), read_conll(args.valid)
     if args.limit:
