@@ -279,9 +279,8 @@ def card_table(card: dict) -> pd.DataFrame:
             return "–"
         return f"{value:.1%}" if key in PERCENT_METRICS else f"{value:.2f}"
 
-    readable = pd.DataFrame({METRIC_NAMES.get(key, key.replace("_", " ")): [shown(key, v) for v in table[key]]
-                             for key in table.columns}, index=table.index)
-    return readable
+    return pd.DataFrame({METRIC_NAMES.get(key, key.replace("_", " ")): [shown(key, v) for v in table[key]]
+                         for key in table.columns}, index=table.index)
 
 
 def model_card(card: dict | None) -> None:

@@ -118,3 +118,40 @@ def test_a_link_restores_the_exact_view(app_url, page):
     expect(page.locator('[data-testid="stTextInput"] input, [data-testid="stTextArea"] textarea').first).to_have_value(
         "not good, really bad", timeout=15_000)
     assert_no_exception(page)
+
+
+def sidebar_link(page, name: str) -> None:
+    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').filter(has_text=name).click()
+    wait_for_app(page)
+
+
+def presenter_toggle(page):
+    return page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]').first
+
+
+def test_presenter_mode_from_the_link_survives_the_menu_and_turning_it_off_sticks(app_url, page):
+    page.goto(f"{app_url}/?present=true")
+    wait_for_app(page)
+    sidebar_link(page, "Review stars")  # the first click used to turn it off
+    assert presenter_toggle(page).locator("input").is_checked()
+    presenter_toggle(page).click()
+    page.wait_for_timeout(1000)
+    wait_for_app(page)
+    assert not presenter_toggle(page).locator("input").is_checked()
+    sidebar_link(page, "Entities")
+    assert not presenter_toggle(page).locator("input").is_checked()
+    assert_no_exception(page)
+
+
+def test_each_page_keeps_its_own_sentence(app_url, page):
+    page.goto(f"{app_url}/Review_Stars?text=not+good%2C+really+bad")
+    wait_for_app(page)
+    box = page.locator('[data-testid="stMain"] input[type="text"]').first
+    expect(box).to_have_value("not good, really bad", timeout=15_000)
+    sidebar_link(page, "Entities")  # the review used to follow to every page
+    expect(page.locator('[data-testid="stMain"] input[type="text"]').first).to_have_value("Dhaval loves baby yoda",
+                                                                                           timeout=15_000)
+    sidebar_link(page, "Review stars")
+    expect(page.locator('[data-testid="stMain"] input[type="text"]').first).to_have_value("not good, really bad",
+                                                                                           timeout=15_000)
+    assert_no_exception(page)
