@@ -48,7 +48,8 @@ def test_home_page_has_title_and_links(app_url, page):
     assert page.get_by_text("Why order matters in language").is_visible()
     assert_no_exception(page)
     menu = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')
-    assert menu.count() == 7  # home, four task pages, hidden state, watch it learn
+    # the sidebar mounts on its own after the main block: wait for it rather than count at once
+    expect(menu).to_have_count(7, timeout=15_000)  # home, four task pages, hidden state, watch it learn
     menu.filter(has_text="Hidden state").click()
     wait_for_app(page)
     assert page.url.endswith("/Hidden_State")
