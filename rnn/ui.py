@@ -62,22 +62,27 @@ _BASE_CSS = """
 """
 
 
-def _menu() -> list[tuple[str, str, str]]:
-    """(script, label, icon) of every page, in the order of the video's story."""
-    return [("streamlit_app.py", "Home", "🏠"), *((t.page, t.title, t.icon) for t in TASKS),
-            ("pages/5_Hidden_State.py", "Hidden state", "🧠"), ("pages/6_Watch_It_Learn.py", "Watch it learn", "🏋️")]
+# The pages after the four tasks, in the order of the video's story (a page whose script is absent is left out).
+EXPLORE_PAGES = [("pages/5_Hidden_State.py", "Hidden state", "🧠"), ("pages/6_Watch_It_Learn.py", "Watch it learn", "🏋️"),
+                 ("pages/7_Memory_Over_Distance.py", "Memory over distance", "📏"),
+                 ("pages/8_Your_Sentences.py", "Your sentences", "✍️")]
+
+
+def menu() -> list[tuple[str, str, str]]:
+    """(script, label, icon) of every page there is, in the order of the video's story."""
+    pages = [("streamlit_app.py", "Home", "🏠"), *((t.page, t.title, t.icon) for t in TASKS), *EXPLORE_PAGES]
+    return [page for page in pages if (ROOT / page[0]).is_file()]
 
 
 def setup_page(title: str, icon: str, intro: str = "") -> None:
     """First call of every page: page config, the shared sidebar, presenter mode, the title and intro."""
     st.set_page_config(page_title=f"{title} · RNN Playground", page_icon=icon, layout="wide")
     with st.sidebar:
-        for script, label, page_icon in _menu():
-            if (ROOT / script).is_file():
-                try:
-                    st.page_link(script, label=label, icon=page_icon)
-                except StreamlitAPIException:  # a page run on its own (AppTest) has no other pages to link to
-                    break
+        for script, label, page_icon in menu():
+            try:
+                st.page_link(script, label=label, icon=page_icon)
+            except StreamlitAPIException:  # a page run on its own (AppTest) has no other pages to link to
+                break
         st.divider()
         # A page link drops the query string, and the bound toggle would then read ?present as unset: remember it
         # in the session, so presenter mode stays on across the menu, page links, lesson links and examples.

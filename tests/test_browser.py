@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from rnn import ui
 from tests.serve import CHROMIUM, chromium, streamlit_server, wait_for_app
 
 pytestmark = [
@@ -49,7 +50,7 @@ def test_home_page_has_title_and_links(app_url, page):
     assert_no_exception(page)
     menu = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')
     # the sidebar mounts on its own after the main block: wait for it rather than count at once
-    expect(menu).to_have_count(7, timeout=15_000)  # home, four task pages, hidden state, watch it learn
+    expect(menu).to_have_count(len(ui.menu()), timeout=15_000)  # home, the four tasks, the explore pages
     menu.filter(has_text="Hidden state").click()
     wait_for_app(page)
     assert page.url.endswith("/Hidden_State")
