@@ -55,10 +55,18 @@ if model is None:
     st.stop()
 
 ui.example_picker("Try an example", EXAMPLES, key="example")
+
+
+def kind_label(kind: str) -> str:
+    return f"{kind} · {entities.LABEL_NAMES[kind]}"
+
+
+# A link may name the types by their codes (?kinds=LOC) as well as by the labels the pills show (?kinds=LOC · place):
+# the pills read only their labels from the link, so codes become the default they start from.
+linked = [k for k in entities.ENTITY_TYPES if k in st.query_params.get_all("kinds")]
 kinds = ui.controls().pills(
-    "Show", list(entities.ENTITY_TYPES), selection_mode="multi", default=list(entities.ENTITY_TYPES), key="kinds",
-    bind="query-params",
-    format_func=lambda k: f"{k} · {entities.LABEL_NAMES[k]}",
+    "Show", list(entities.ENTITY_TYPES), selection_mode="multi", default=linked or list(entities.ENTITY_TYPES), key="kinds",
+    bind="query-params", format_func=kind_label,
     help="Filter the highlighted entities by type.",
 )
 

@@ -5,8 +5,10 @@ read with torch.load(weights_only=True) so a bundle can never run code. Modules 
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +23,7 @@ from rnn.text import Vocab
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 C = TypeVar("C")
+_LOG = logging.getLogger(__name__)
 
 
 class BundleError(RuntimeError):
@@ -29,7 +32,8 @@ class BundleError(RuntimeError):
     def __init__(self, task: str, directory: Path, reason: str):
         self.task, self.directory, self.reason = task, Path(directory), reason
         command = rebuild_command(task)
-        super().__init__(f"The {task} model in {directory} cannot be used: {reason}. Rebuild it with: {command}")
+        # Students may read this: it names the bundle's file as the project does, never the server's own paths.
+        super().__init__(f"The {task} model cannot be used: {reason}. Rebuild it with: {command}")
 
     @property
     def command(self) -> str:
@@ -84,6 +88,27 @@ def _card_of(directory: Path) -> dict:
     return validate_card(json.loads(path.read_text(encoding="utf-8")))
 
 
+def shown_path(path: Path) -> str:
+    """A bundle file as a page may name it: assets/<task>/<file>, or <folder>/<file> outside assets/."""
+    try:
+        return f"assets/{Path(path).relative_to(ASSETS).as_posix()}"
+    except ValueError:
+        return f"{Path(path).parent.name}/{Path(path).name}"
+
+
+@contextlib.contextmanager
+def _reading(task: str, directory: Path, file: str, problem: str):
+    """Any failure while reading one file of a bundle -> BundleError naming that file and what is wrong with it.
+    The raw exception (with the server's paths) goes to the server's log only."""
+    try:
+        yield
+    except BundleError:
+        raise
+    except Exception as exc:  # a truncated file, a wrong shape, bad JSON: all mean "rebuild it"
+        _LOG.warning("The %s bundle's %s cannot be used", task, directory / file, exc_info=exc)
+        raise BundleError(task, directory, f"{shown_path(directory / file)} {problem}") from exc
+
+
 def load_bundle(
     task: str,
     directory: str | Path,
@@ -94,20 +119,23 @@ def load_bundle(
     """Read a bundle and rebuild its model with build_model(config, vocabs). Any failure -> BundleError."""
     directory = Path(directory)
     if not (directory / "model.pt").is_file():
-        raise BundleError(task, directory, "model.pt is missing (the model has not been trained yet)")
-    try:
+        raise BundleError(task, directory, f"{shown_path(directory / 'model.pt')} is missing (the model has not been trained yet)")
+    with _reading(task, directory, "config.json", "is not a settings file this version of the code reads"):
         config = config_cls(**json.loads((directory / "config.json").read_text(encoding="utf-8")))
-        vocabs = {name: Vocab.load(directory / f"vocab_{name}.json") for name in vocab_names}
+    vocabs = {}
+    for name in vocab_names:
+        with _reading(task, directory, f"vocab_{name}.json", "is not a readable vocabulary"):
+            vocabs[name] = Vocab.load(directory / f"vocab_{name}.json")
+    with _reading(task, directory, "card.json", "does not follow the model card's schema"):
         card = _card_of(directory)
+    with _reading(task, directory, "config.json", "describes a network this version of the code cannot build"):
         model = build_model(config, vocabs)
+    with _reading(task, directory, "model.pt", "is truncated or is not a saved model"):
         state = torch.load(directory / "model.pt", map_location="cpu", weights_only=True)
+    with _reading(task, directory, "model.pt", "does not fit config.json (its weights belong to another network)"):
         reference = model.state_dict()
         state = {k: v.to(reference[k].dtype) if k in reference else v for k, v in state.items()}
         model.load_state_dict(state)
-    except BundleError:
-        raise
-    except Exception as exc:  # a truncated file, a wrong shape, bad JSON: all mean "retrain it"
-        raise BundleError(task, directory, f"{type(exc).__name__}: {exc}") from exc
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)

@@ -161,8 +161,15 @@ def trace_csv(trace: Trace) -> str:
     units = trace.hidden.shape[1]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["step", "word", "known", *labels, *(f"h{i}" for i in range(units))])
+    writer.writerow(["step", "word", "known", *map(spreadsheet_text, labels), *(f"h{i}" for i in range(units))])
     for t, word in enumerate(trace.tokens):
         readout = [f"{trace.readout[t].get(label, 0.0):.4f}" for label in labels]
-        writer.writerow([t + 1, word, trace.known[t], *readout, *(f"{v:.5f}" for v in trace.hidden[t])])
+        writer.writerow([t + 1, spreadsheet_text(word), trace.known[t], *readout, *(f"{v:.5f}" for v in trace.hidden[t])])
     return out.getvalue()
+
+
+def spreadsheet_text(cell: str) -> str:
+    """A text cell a spreadsheet shows as text: one that starts like a formula (=, +, -, @, a tab or a carriage return)
+    gets a leading apostrophe, so a typed '=HYPERLINK(...)' is never run when a student opens the file.
+    The numbers are written by the app itself and stay numbers."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

@@ -16,6 +16,16 @@ SPECIALS = (PAD, UNK, BOS, EOS)
 MAX_TOKENS = 200
 
 
+# Unicode's explicit bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069). Typed or
+# pasted into a shared link, one of them reverses or reorders the app's own sentences that follow it on the page.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi_controls(text: str) -> str:
+    """text without bidirectional control characters (ordinary right-to-left letters are kept)."""
+    return text.translate(_BIDI_CONTROLS)
+
+
 @dataclass(frozen=True)
 class Token:
     """One word as the user typed it, with its character span in the original text."""

@@ -18,6 +18,7 @@ from streamlit.errors import StreamlitAPIException
 from rnn import viz
 from rnn.checkpoint import BundleError
 from rnn.registry import TASKS
+from rnn.text import strip_bidi_controls
 from rnn.trace import Trace
 
 T = TypeVar("T")
@@ -142,7 +143,8 @@ def text_box(label: str, default: str, *, key: str = "text", live: bool | str = 
         value = st.text_input(label, key=key, max_chars=PASTE_LIMIT, bind="query-params", live=live,
                               placeholder=placeholder, help=help)
     st.session_state[f"{_SENTENCE}{st.session_state.get(_PAGE)}:{key}"] = value or ""
-    return value or ""  # guard_text cuts it to MAX_CHARS, and says so
+    # every page shows what this returns: a bidi override in it would reorder the page's own text after it
+    return strip_bidi_controls(value or "")  # guard_text cuts it to MAX_CHARS, and says so
 
 
 def presenting() -> bool:
