@@ -81,6 +81,7 @@ def autocompleter() -> None:
     ui.chart(viz.prob_bars({result.written(w): p for w, p in result.next_words.items()}, title), key="next_bars")
     st.caption("The network scores all the words it knows; these are its top guesses with their probabilities. "
                "`.` or `?` mean it thinks the sentence could end here.")
+    ui.word_influence("autocomplete", model, result)
     if model.networks > 1:
         st.caption(f"The bars and the buttons average {model.networks} networks trained apart, which corrects some of "
                    "each one's mistakes (the model card shows each one alone). The grey text starts with the top "

@@ -156,6 +156,10 @@ def translator() -> None:
                    "Attention shows where the decoder read from, which is often, not always, the word it translates.")
         st.caption("Each row is one French word being written; dark squares are the English words it attended to. "
                    "Word order differs between the languages, so the dark squares do not always follow the diagonal.")
+        st.markdown("**Attention or attribution?** Attention shows where the decoder *read from* while writing a French "
+                    "word. Attribution asks which English words that French word *needed*: take one away (replace it "
+                    "by an unknown word), and see how much the decoder's score for writing it falls.")
+        ui.word_influence("translate", model, result, attention=True)
 
     with beams:
         if result.beam == 1:

@@ -125,6 +125,8 @@ def tagger() -> None:
     ui.chart(
         viz.prob_bars(result.trace.readout[index], f"Tag for “{html.escape(words[index])}”", highlight=result.tags[index][2:] or "O"), key="word_bars",
     )
+    st.markdown(f"**Which words did it use** to tag “{ui.plain(words[index])}”? Pick another word above to ask about it.")
+    ui.word_influence("entities", model, result, pick=index)
     with st.expander("Every word at once (heatmap)"):
         ui.chart(viz.readout_heatmap(result.trace), key="heatmap")
 

@@ -87,6 +87,11 @@ def reader() -> None:
     with st.expander("Every word's full star distribution (heatmap)"):
         ui.chart(viz.readout_heatmap(result.trace), key="heatmap")
 
+    st.subheader("Which words did it use?")
+    st.caption("The chart above is what the network would say if the review stopped early. This asks something else: "
+               "for the answer to the whole review, how much did each word matter?")
+    ui.word_influence("stars", model, result)
+
 
 reader()
 contrast = stars.contrast_summary(model.bundle.card)

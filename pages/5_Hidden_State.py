@@ -3,6 +3,7 @@ import streamlit as st
 
 from rnn import hidden, ui, viz
 from rnn.checkpoint import bundle_dir
+from rnn.own import model as own_task
 from rnn.registry import hidden_state_tasks
 from rnn.tasks import task_module
 
@@ -17,19 +18,26 @@ ui.setup_page(
 )
 
 names = [label for label, entry in MODELS.items() if (bundle_dir(entry.name) / "model.pt").is_file()] or list(MODELS)
+own = ui.own_model()  # trained on the Your sentences page: this session's alone, never in MODELS
+if own is not None:
+    names = [own.entry.hidden_state_label, *names]
 choice = ui.controls().segmented_control("Model", names, default=names[0], key="model", bind="query-params",
                                          help="Every model here is recurrent; pick whose memory to open.") or names[0]
-chosen = MODELS[choice]
+chosen = own.entry if own is not None and choice == own.entry.hidden_state_label else MODELS[choice]
 task_name, default_text = chosen.name, chosen.demo
-module = task_module(task_name)
-model = ui.load_model(task_name, module.load)
+if chosen.name == own_task.TASK:
+    module, model = own_task, own
+else:
+    module = task_module(task_name)
+    model = ui.load_model(task_name, module.load)
 if model is None:
     st.stop()
 
 text = ui.guard_text(ui.text_box("Sentence", default_text, help="The network reads it word by word."))
 if text is None:
     st.stop()
-trace = module.predict(model, text).trace
+result = module.predict(model, text)
+trace = result.trace
 if not trace.tokens:
     st.info("There are no words in that text to read. Try a sentence.")
     st.stop()
@@ -151,6 +159,11 @@ with contrast:
         f"**No parameter sharing:** “{word}” in slot {first_slot} switches on input neuron {first_neuron:,}; "
         f"{elsewhere}. Different neurons, different rows of weights: what the network learns about “{word}” in one "
         f"place does not carry to the other. The RNN reads “{word}” with the same weights wherever it stands.")
+
+st.subheader("Which words did it use?")
+st.caption("The memory above carries every word read so far. Which of them did the answer depend on? Take each word "
+           "away in turn and see how far the answer moves.")
+ui.word_influence(task_name, model, result)
 
 st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task_name}.csv",
                    mime="text/csv", help="One row per word: the answer so far and every hidden unit.")

@@ -56,9 +56,11 @@ TASKS = (
 # The Hidden state page's picker starts with these (Review stars first: its readout is the easiest to read).
 HIDDEN_STATE_FIRST = ("stars", "entities", "autocomplete", "translate")
 
-# CLIs that belong to no page: the benchmarks (SST-5, Penn Treebank) and the contrast-pair evaluation.
+# CLIs that belong to no page: the benchmarks (SST-5, Penn Treebank), the contrast-pair evaluation and the
+# attribution faithfulness check.
 OTHER_TRAINERS = {"sst5": ("rnn.tasks.stars.sst5", "train_sst5_cli"), "ptb": ("rnn.tasks.autocomplete.ptb", "train_ptb_cli")}
 OTHER_EVALUATORS = {"stars-contrast": ("rnn.tasks.stars.evaluate", "evaluate_contrast_cli"),
+                    "attribution": ("rnn.attribution.faithfulness", "faithfulness_cli"),
                     "sst5": ("rnn.tasks.stars.sst5", "evaluate_sst5_cli"),
                     "ptb": ("rnn.tasks.autocomplete.ptb", "evaluate_ptb_cli")}
 

@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from rnn import viz
+from rnn import attribution, viz
 from rnn.checkpoint import BundleError
 from rnn.registry import TASKS
 from rnn.text import strip_bidi_controls
@@ -324,3 +324,38 @@ def model_card(card: dict | None) -> None:
         for number, teacher in enumerate(card.get("teachers") or [], 1):
             st.markdown(f"**Teacher {number}**, whose predictions it also learned from: {teacher.get('model', '')}. Built with:")
             st.code(teacher.get("command", ""), language="bash")
+
+
+def word_influence(task: str, model, result, pick: int | None = None, key: str = "influence",
+                   attention: bool = False) -> None:
+    """Which words the answer in result depended on, shaded, with its narration: computed only once the student asks
+    (the toggle). pick: the word (entities) or French unit (translate) to explain; None offers a picker. attention:
+    the decoder's attention for the same French unit beside it (translate)."""
+    if task not in attribution.TASKS or not st.toggle("Show which words moved the answer", key=key,
+                                                      help="Replace each word in turn by an unknown word, and watch the answer."):
+        return
+    if pick is None and task in ("entities", "translate"):
+        pick = _influence_pick(task, result, key)
+    found = attribution.attribute(task, model, result, pick)
+    if found is None:
+        st.info("There is nothing to explain yet: type a few words.")
+        return
+    st.html(attribution.influence_html(found))
+    st.caption(f"Method: {attribution.METHOD_TEXT}. {attribution.reading_guide(found)}")
+    st.info(plain(attribution.narrate(found)))
+    if attention and pick is not None:
+        weights = result.attention[pick, : len(found.tokens)]
+        st.markdown("**Attention** while writing it: where the decoder read from, not what it needed.")
+        st.html(attribution.attention_html(found.tokens, weights))
+        st.caption(plain(attribution.attention_versus_attribution(found, weights)))
+
+
+def _influence_pick(task: str, result, key: str) -> int | None:
+    """The student picks the word whose tag (entities) or the French unit (translate) to explain."""
+    words = [t.text for t in result.tokens] if task == "entities" else list(result.target)
+    if not words:
+        return None
+    start = result.entities[0].first if task == "entities" and result.entities else 0
+    label = "Word whose tag to explain" if task == "entities" else "French word to explain"
+    return st.select_slider(label, options=list(range(len(words))), value=start, format_func=lambda i: f"{i + 1}. {words[i]}",
+                            key=f"{key}-pick-{hash(tuple(words))}") if len(words) > 1 else 0
