@@ -1,8 +1,9 @@
 """Translate: an attention encoder-decoder turns English into French, with every step of the decoding shown."""
 import streamlit as st
 
-from rnn import ui, viz
+from rnn import ui, viz, viz_beam
 from rnn.tasks import translate
+from rnn.tasks.translate import beam_tree
 from rnn.tasks.translate.confidence import confidence_note
 
 ui.setup_page(
@@ -53,6 +54,54 @@ def translated(text: str, beam_width: int) -> translate.TranslateResult:
     return translate.predict(model, text, beam=beam_width)
 
 
+@st.cache_data(max_entries=256, show_spinner="Decoding from that start…")
+def forced_search(text: str, beam_width: int, prefix: tuple[int, ...]) -> beam_tree.BeamTree:
+    """Shared by every session, like translated(): a class forcing the same branch pays for one search."""
+    return beam_tree.search(model, text, beam_width, prefix)
+
+
+def search_tree(result: translate.TranslateResult, text: str) -> None:
+    """The Beam tree tab: the search the translation came from, and the same search forced to start with a branch."""
+    tree = beam_tree.from_result(model, result)
+    width = result.beam
+    st.markdown(f"Each column is one step of the search: the French written so far is one word longer. At every step "
+                f"the decoder extends each of its {width} partial translations by every French word it knows and keeps "
+                f"the {width} most probable; drawn are the {2 * width} best candidates: **kept** ones in black, "
+                "*pruned* ones in grey italics on dotted branches (every other word scored lower). `<eos>` ends a "
+                "translation (its box is grey). The winner's path is **blue and bold**. Under each word: its score, as in the Beam tab "
+                "(closer to 0 is better); hover or tap a word for more.")
+    window = 6 if ui.presenting() else 4  # a phone shows four steps legibly
+    first, last = 1, tree.steps
+    if tree.steps > window:
+        first, last = st.select_slider("Words shown", options=list(range(1, tree.steps + 1)), value=(1, window),
+                                       key=f"tree-steps-{hash(tuple(result.target))}-{width}")
+    ui.chart(viz_beam.beam_tree(tree, first, last), key="beam_tree", alt=beam_tree.tree_summary(tree))
+    st.caption(ui.plain(beam_tree.tree_summary(tree)))
+    with st.expander("The search in words, step by step"):
+        st.markdown("\n".join(f"- {beam_tree.step_narration(tree, step, ui.plain)}" for step in range(1, tree.steps + 1)))
+
+    st.markdown("**Force a branch.** Pick any partial translation from the tree, one the beam pruned for instance: "
+                "the decoder is made to write it first, then carries on with its own beam search.")
+    branch = st.selectbox("Start the French with", tree.branches(), index=None, key=f"force-{hash((text, width))}",
+                          format_func=lambda i: f"word {tree.nodes[i].step}: {tree.nodes[i].text} "
+                                                f"({tree.nodes[i].fate}, {beam_tree.signed(tree.nodes[i].score)})",
+                          placeholder="Pick a partial translation")
+    if branch is None:
+        return
+    forced = forced_search(text, width, tree.nodes[branch].ids)
+    st.info(beam_tree.forced_narration(tree, forced, ui.plain))
+    if forced.winner is not None and tree.winner is not None:
+        # the score before the translation, so a phone shows both numbers without scrolling the table
+        st.dataframe([{"decoder": who, "score": node.score, "translation": node.text}
+                      for who, node in (("its own choice", tree.winner), ("forced", forced.winner))],
+                     hide_index=True, width="stretch",
+                     column_config={"score": st.column_config.NumberColumn("score", format="%.2f")})
+    with st.expander("The forced search as a tree"):
+        ui.chart(viz_beam.beam_tree(forced, 1, min(forced.steps, max(window, forced.forced + 2))), key="forced_tree",
+                 alt=beam_tree.tree_summary(forced))
+        st.markdown("\n".join(f"- {beam_tree.step_narration(forced, step, ui.plain)}" for step in range(1, forced.steps + 1)))
+
+
 @st.fragment
 def translator() -> None:
     text = ui.guard_text(ui.text_box("English sentence", DEFAULT, live=True,
@@ -96,7 +145,8 @@ def translator() -> None:
                    "English word it was reading, and that word's usual French partner in the training pairs takes its "
                    f"place (or the word is copied, like a name): {swaps}.")
 
-    encoder, decoder, attention, beams = st.tabs(["① Encoder reads", "② Decoder writes", "Attention", "Beam"])
+    encoder, decoder, attention, beams, tree = st.tabs(["① Encoder reads", "② Decoder writes", "Attention", "Beam",
+                                                        "Beam tree"])
 
     with encoder:
         st.markdown("The encoder reads **every** English word before the decoder writes anything. After each word it "
@@ -174,6 +224,9 @@ def translator() -> None:
             hide_index=True, width="stretch",
             column_config={"score": st.column_config.NumberColumn("score", format="%.3f"),
                            "probability": st.column_config.NumberColumn("probability", format="%.2e")})
+
+    with tree:
+        search_tree(result, text)
 
 
 translator()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Sequence
 
 import torch
 from torch import nn
@@ -226,18 +227,38 @@ def length_penalty(length: int, alpha: float = LENGTH_ALPHA) -> float:
     return ((5 + length) / 6) ** alpha
 
 
+@dataclass
+class BeamStep:
+    """One step of a beam search, kept for drawing the search as a tree."""
+
+    alive: list[tuple[list[int], float]]  # the open hypotheses it extended: (ids, total log-probability)
+    # the extensions it weighed, best first: (row in alive, word id, total log-probability, kept). Kept: stays on
+    # the beam, or for <eos> finishes; the rest are pruned. Every other word of the vocabulary scored lower.
+    candidates: list[tuple[int, int, float, bool]] = field(default_factory=list)
+    forced: bool = False  # a word of the prefix the search was made to start with
+
+
 def beam_search(model: Network, enc: Encoded, bos: int, eos: int, max_len: int, width: int = 5,
-                alpha: float = LENGTH_ALPHA) -> list[Hypothesis]:
+                alpha: float = LENGTH_ALPHA, prefix: Sequence[int] = (),
+                record: list[BeamStep] | None = None) -> list[Hypothesis]:
     """Beam search for one sentence (enc holds a batch of one). Returns the hypotheses, best first.
 
     With width 1 this is exactly greedy decoding. Finished hypotheses are set aside; the search stops
     when `width` have finished or max_len is reached (then the open ones are returned too).
+    prefix: words the decoder is made to write first (each scored as the model scores it); the search goes on
+    from there. record: a list that receives a BeamStep for every step, the forced ones included.
     """
     prev = torch.tensor([bos])
     hidden = enc.start
     alive: list[tuple[list[int], float]] = [([], 0.0)]
+    for word in prefix:
+        logp, hidden, _ = model.step(prev, hidden, enc)
+        ids, total = alive[0]
+        alive, prev = [(ids + [word], total + float(logp[0, word]))], torch.tensor([word])
+        if record is not None:
+            record.append(BeamStep([(ids, total)], [(0, word, alive[0][1], True)], forced=True))
     finished: list[Hypothesis] = []
-    for _ in range(max_len):
+    for _ in range(max_len - len(prefix)):
         beam_enc = select(enc, torch.zeros(len(alive), dtype=torch.long))
         logp, hidden, _ = model.step(prev, hidden, beam_enc)
         totals = torch.tensor([lp for _, lp in alive]).unsqueeze(1) + logp
@@ -245,16 +266,21 @@ def beam_search(model: Network, enc: Encoded, bos: int, eos: int, max_len: int, 
         top_vals, top_idx = totals.flatten().topk(min(2 * width, totals.numel()))
         vocab = logp.size(1)
         rows, words, keep = [], [], []
+        step = BeamStep(alive)
         for rank, (value, flat) in enumerate(zip(top_vals.tolist(), top_idx.tolist())):
             row, word = divmod(flat, vocab)
             ids = alive[row][0]
             if word == eos:
-                if rank < width:
+                kept = rank < width
+                if kept:
                     finished.append(Hypothesis(ids, value, value / length_penalty(len(ids) + 1, alpha), True))
-            elif len(keep) < width:
+            elif kept := len(keep) < width:
                 keep.append((ids + [word], value))
                 rows.append(row)
                 words.append(word)
+            step.candidates.append((row, word, value, kept))
+        if record is not None:
+            record.append(step)
         if len(finished) >= width or not keep:
             break
         alive = keep

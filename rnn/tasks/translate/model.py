@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from rnn.checkpoint import bundle_dir, load_bundle
-from rnn.nets.seq2seq import LENGTH_ALPHA, Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble, beam_search, combine_reads
+from rnn.nets.seq2seq import (LENGTH_ALPHA, BeamStep, Hypothesis, Network, Seq2Seq, Seq2SeqConfig, Seq2SeqEnsemble,
+                              beam_search, combine_reads)
 from rnn.nets.seq2seq import build as build_network
 from rnn.tasks.translate.confidence import Confidence, confidence
 from rnn.text import MAX_TOKENS, UNK, Vocab, tokenize
@@ -170,6 +171,9 @@ class TranslateResult(TaskResult):
     replaced: dict[int, tuple[str, str]] = field(default_factory=dict)  # see replace_unknowns()
     beam: int = 1
     confidence: Confidence | None = None  # how sure the networks are of this French (None for empty input)
+    # the search itself, for drawing it as a tree (rnn.tasks.translate.beam_tree): every step, and its hypotheses
+    search: list[BeamStep] = field(default_factory=list)
+    hypotheses: list[Hypothesis] = field(default_factory=list)
 
     def written(self) -> list[str]:
         """The French units as the translation shows them: target with each <unk> replaced."""
@@ -227,7 +231,8 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
     with torch.inference_mode():
         src = torch.tensor([ids])
         enc = net.encode(src, torch.tensor([len(ids)]))
-        hyps = beam_search(net, enc, Vocab.bos_id, Vocab.eos_id, max_output_len(len(ids)), width=beam)
+        search: list[BeamStep] = []  # recording costs a few list appends per step
+        hyps = beam_search(net, enc, Vocab.bos_id, Vocab.eos_id, max_output_len(len(ids)), width=beam, record=search)
         best = hyps[0]
         # Re-read the chosen French with teacher forcing: each step's alternatives and attention in one pass.
         out_ids = best.ids + [Vocab.eos_id]
@@ -256,4 +261,5 @@ def predict(model: Translator, text: str, beam: int = 5) -> TranslateResult:
         translation=detokenize(with_replacements(target[:-1], replaced)), source=words, target=target,
         attention=attention, steps=steps, alternatives=alternatives,
         text=text, trace=trace, truncated=truncated, beam=beam, notes=notes, replaced=replaced, confidence=rated,
+        search=search, hypotheses=hyps,
     )
