@@ -13,7 +13,10 @@
   model pages, and types sentence after sentence, reading each answer for THINK_MS before the next)
 - keystroke_to_update_ms_p50/p95: Chromium types into Autocomplete at 200 ms a key; the time from each key to the
   suggestion area showing that text (bench/keystrokes.py)
---quick: fewer repeats, 5 sessions for 15 s (about a minute in all). --only PART runs one part.
+- load_*: students at the protocol level, no browsers (bench/load.py): 30, 60 and 120 sessions, per level reruns,
+  errors, rerun p50/p95 and server RSS; load_sessions is the largest level with no error
+--quick: fewer repeats, 5 browser sessions for 15 s, the 30-session protocol level for 20 s. --only PART runs one part
+(browser-load, also called server: the 30 browser sessions; soak: bench/soak.py for --minutes).
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import keystrokes  # noqa: E402
+from bench import keystrokes, load, soak  # noqa: E402
 from tests.serve import CHROMIUM, CHROMIUM_ARGS, chromium, streamlit_process, streamlit_server, wait_for_app  # noqa: E402
 
 SENTENCES = {
@@ -258,7 +261,10 @@ class BrowserCpu(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats; 5 sessions for 15 s")
-    parser.add_argument("--only", choices=["models", "pages", "server", "browser"], help="run one part of the benchmark")
+    parser.add_argument("--only", choices=["models", "pages", "server", "browser-load", "browser", "load", "soak"],
+                        help="run one part of the benchmark")
+    parser.add_argument("--minutes", type=float, default=30, help="how long the soak runs")
+    parser.add_argument("--profile", default="", help="load: sample the server's stacks into this file and print the top")
     parser.add_argument("--shots", default="", help="folder for screenshots of sessions that failed under load")
     args = parser.parse_args()
     global SHOTS
@@ -274,9 +280,13 @@ def main() -> None:
     if args.only in (None, "browser"):
         with streamlit_server() as url, chromium() as browser:
             result.update(keystrokes.measure(browser, url))
-    if args.only in (None, "server"):
+    if args.only in (None, "server", "browser-load"):
         result.update(server_measures(sessions, seconds, RAMP_S * sessions / 30))
-    if not args.quick and args.only in (None, "server"):
+    if args.only in (None, "load"):
+        result.update(load.load_measures(args.quick, args.profile))
+    if args.only == "soak":
+        result.update(soak.soak_measures(args.minutes))
+    if not args.quick and args.only in (None, "server", "browser-load"):
         result["rss_mb_30_sessions"] = result.pop(f"rss_mb_{sessions}_sessions")
         result["errors_30_sessions"] = result.pop(f"errors_{sessions}_sessions")
 
