@@ -81,12 +81,12 @@ def autocompleter() -> None:
     ui.chart(viz.prob_bars({result.written(w): p for w, p in result.next_words.items()}, title), key="next_bars")
     st.caption("The network scores all the words it knows; these are its top guesses with their probabilities. "
                "`.` or `?` mean it thinks the sentence could end here.")
-    ui.word_influence("autocomplete", model, result)
     if model.networks > 1:
         st.caption(f"The bars and the buttons average {model.networks} networks trained apart, which corrects some of "
                    "each one's mistakes (the model card shows each one alone). The grey text starts with the top "
                    "suggestion; the words after it and the guesses after each word below are the first network's, "
                    "whose memory the Hidden State page shows.")
+    ui.word_influence("autocomplete", model, result)
 
     with st.expander("✍️ Let it write", expanded=False):
         temperature = st.slider("Temperature", 0.1, 1.5, 0.8, 0.1, key="temperature", bind="query-params",

@@ -208,7 +208,7 @@ def translator() -> None:
                    "Word order differs between the languages, so the dark squares do not always follow the diagonal.")
         st.markdown("**Attention or attribution?** Attention shows where the decoder *read from* while writing a French "
                     "word. Attribution asks which English words that French word *needed*: take one away (replace it "
-                    "by an unknown word), and see how much the decoder's score for writing it falls.")
+                    "by an unknown word), and see how much the decoder's probability of writing it changes.")
         ui.word_influence("translate", model, result, attention=True)
 
     with beams:

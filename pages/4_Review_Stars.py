@@ -89,7 +89,8 @@ def reader() -> None:
 
     st.subheader("Which words did it use?")
     st.caption("The chart above is what the network would say if the review stopped early. This asks something else: "
-               "for the answer to the whole review, how much did each word matter?")
+               "for the answer to the whole review, how much did each word matter? A word counts in its context: "
+               "after *not*, even *bad* can push the stars up.")
     ui.word_influence("stars", model, result)
 
 

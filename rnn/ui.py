@@ -331,7 +331,8 @@ def word_influence(task: str, model, result, pick: int | None = None, key: str =
     """Which words the answer in result depended on, shaded, with its narration: computed only once the student asks
     (the toggle). pick: the word (entities) or French unit (translate) to explain; None offers a picker. attention:
     the decoder's attention for the same French unit beside it (translate)."""
-    if task not in attribution.TASKS or not st.toggle("Show which words moved the answer", key=key,
+    # bound to the link (?influence=true), so a slide can open a page with the view shown
+    if task not in attribution.TASKS or not st.toggle("Show which words moved the answer", key=key, bind="query-params",
                                                       help="Replace each word in turn by an unknown word, and watch the answer."):
         return
     if pick is None and task in ("entities", "translate"):

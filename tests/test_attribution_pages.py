@@ -37,6 +37,14 @@ def test_review_stars_narrates_what_the_model_computes(text):
     assert any(c.value.startswith("Method: occlusion") for c in app.caption)
 
 
+@needs_bundle("stars")
+def test_after_not_bad_pushes_the_stars_up_as_the_review_stars_page_says():
+    model = stars.load()
+    found = attribution.attribute("stars", model, stars.predict(model, STARS_DEFAULT))
+    scores = dict(zip(found.tokens, found.scores))
+    assert "Not bad" in STARS_DEFAULT and scores["bad"] > 0.1 and scores["Not"] > 0.1
+
+
 @needs_bundle("entities")
 def test_entities_explains_the_tag_of_the_word_the_student_picks():
     text = "Bill Clinton met Boris Yeltsin in Moscow on Tuesday"

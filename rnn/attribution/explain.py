@@ -26,7 +26,8 @@ def narrate(attribution: Attribution, others: int = 2) -> str:
     first = order[0]
     opening = f"{a.measure[:1].upper()}{a.measure[1:]} is {a.value_text(a.answer)}."
     if abs(a.scores[first]) < NEGLIGIBLE:
-        return f"{opening} No single word changes it noticeably: replaced by an unknown word, each leaves it as it is."
+        return (f"{opening} No single word changes it noticeably: replaced by an unknown word, each leaves it as it "
+                "is (a word the model never learned already reads as unknown, so taking it away changes nothing).")
     word, change = a.tokens[first], a.scores[first]
     text = (f"{opening} “{word}” changed it most: {a.change_text(change)}. Replaced by an unknown word, the answer "
             f"would be {a.value_text(a.answer - change)}, so “{word}” pushed it {'up' if change > 0 else 'down'}.")
