@@ -145,8 +145,10 @@ def translator() -> None:
                    "English word it was reading, and that word's usual French partner in the training pairs takes its "
                    f"place (or the word is copied, like a name): {swaps}.")
 
+    # The tabs rerun on a switch, so the Beam tree tab's drawing is paid for only while it is open (bench/README.md);
+    # ?tab=Beam+tree opens it from a link.
     encoder, decoder, attention, beams, tree = st.tabs(["① Encoder reads", "② Decoder writes", "Attention", "Beam",
-                                                        "Beam tree"])
+                                                        "Beam tree"], key="tab", on_change="rerun", bind="query-params")
 
     with encoder:
         st.markdown("The encoder reads **every** English word before the decoder writes anything. After each word it "
@@ -225,8 +227,9 @@ def translator() -> None:
             column_config={"score": st.column_config.NumberColumn("score", format="%.3f"),
                            "probability": st.column_config.NumberColumn("probability", format="%.2e")})
 
-    with tree:
-        search_tree(result, text)
+    if tree.open:
+        with tree:
+            search_tree(result, text)
 
 
 translator()

@@ -105,6 +105,18 @@ def test_a_search_stopped_by_the_length_limit_says_so(model):
     assert "was still open when the length limit stopped the search" in beam_tree.tree_summary(tree)
 
 
+@pytest.mark.parametrize("sentence", [*SENTENCES, "You are tired here.", "he he cold"])
+def test_where_greedy_decoding_leaves_the_winners_path_is_where_the_tree_says(model, sentence):
+    tree, greedy = beam_tree.search(model, sentence, beam=3), beam_tree.search(model, sentence, beam=1).winner
+    turn = beam_tree.greedy_turn(tree)
+    if turn is None:
+        assert greedy.words == tree.winner.words
+        assert beam_tree.tree_summary(tree).endswith("would have written the same.")
+    else:
+        node, likelier = turn
+        assert greedy.words[:node.step] == (*node.words[:-1], likelier.words[-1]) != tree.winner.words[:node.step]
+
+
 # ---------------------------------------------------------------- forcing a branch
 
 
@@ -272,8 +284,18 @@ def test_on_the_pages_sentences_the_tree_ends_in_the_translation_and_mon_goes_on
 
 
 @needs_bundle("translate")
-def test_the_beam_tree_tab_draws_the_search_and_forces_a_branch():
-    app = run_page("2_Translate.py", DEFAULT)
+def test_on_the_longer_example_the_tree_says_where_greedy_decoding_goes_wrong(shipped):
+    longer = "If it rains tomorrow, we will stay at home and watch a film."  # the page's "Longer" example
+    told = beam_tree.tree_summary(beam_tree.from_result(shipped, translate.predict(shipped, longer, beam=5)))
+    assert "At word 1 its “S'” was not the likeliest next word: “Si” was." in told
+    assert translate.predict(shipped, longer, beam=1).translation.startswith("Si ")
+
+
+@needs_bundle("translate")
+def test_the_beam_tree_tab_draws_the_search_only_while_open_and_forces_a_branch():
+    closed = run_page("2_Translate.py", DEFAULT)
+    assert not any(s.label == "Start the French with" for s in closed.selectbox)  # its cost is paid only when open
+    app = run_page("2_Translate.py", DEFAULT, tab="Beam tree")
     assert any(c.value.startswith("The search ran for 9 steps") for c in app.caption)
     assert [s.value for s in app.select_slider if s.label == "Words shown"] == [(1, 4)]
     branch = next(s for s in app.selectbox if s.label == "Start the French with")
@@ -287,7 +309,7 @@ def test_the_beam_tree_tab_draws_the_search_and_forces_a_branch():
 
 @needs_bundle("translate")
 def test_the_beam_tree_tab_takes_hostile_text_and_greedy_decoding():
-    app = run_page("2_Translate.py", "<script>alert(1)</script>", beam="1")
+    app = run_page("2_Translate.py", "<script>alert(1)</script>", beam="1", tab="Beam tree")
     branch = next(s for s in app.selectbox if s.label == "Start the French with")
     branch.select_index(len(branch.options) - 1).run()
     assert not app.exception and any(i.value.startswith("Forced to start with") for i in app.info)

@@ -166,9 +166,31 @@ def tree_summary(tree: BeamTree, plain: Callable[[str], str] = str) -> str:
         return "There was nothing to translate, so there is no search to show."
     finished = sum(n.fate == FINISHED for n in tree.nodes)
     how = "finished" if winner.ends else "was still open when the length limit stopped the search"
-    return (f"The search ran for {tree.steps} steps, keeping the {tree.width} most probable partial translations at "
+    told = (f"The search ran for {tree.steps} steps, keeping the {tree.width} most probable partial translations at "
             f"each; {finished} translations finished along the way. The winner {how}: “{plain(winner.text)}”, "
             f"score {signed(winner.score)}.")
+    turn = greedy_turn(tree)
+    if turn is None:
+        return told + (" Greedy decoding, which always takes the likeliest next word, would have written the same."
+                       if tree.width > 1 else "")
+    node, likelier = turn
+    return told + (f" At word {node.step} its “{plain(node.words[-1])}” was not the likeliest next word: "
+                   f"“{plain(likelier.words[-1])}” was. Greedy decoding, which always takes the likeliest, would "
+                   "have gone that way and missed this translation.")
+
+
+def greedy_turn(tree: BeamTree) -> tuple[Node, Node] | None:
+    """The first word of the winner's path that greedy decoding would not have written, and the word it would have.
+
+    Greedy decoding follows the likeliest next word of its one translation; up to the first winner's word that is not
+    its parent's likeliest continuation, greedy and the winner agree. (That likeliest one is among the candidates: it
+    scores higher than the winner's word.) Forced words are the student's, not a choice.
+    """
+    for node in (n for n in tree.nodes if n.winner and n.fate != FORCED):
+        siblings = [n for n in tree.at(node.step) if n.parent == node.parent]
+        if siblings[0] is not node:  # candidates come most probable first
+            return node, siblings[0]
+    return None
 
 
 def forced_narration(own: BeamTree, forced: BeamTree, plain: Callable[[str], str] = str) -> str:
