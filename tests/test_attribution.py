@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from rnn import attribution
-from rnn.attribution.explain import attention_versus_attribution
+from rnn.attribution.explain import attention_versus_attribution, influence_html
 from rnn.attribution.faithfulness import faithfulness_cli
 from rnn.checkpoint import Bundle, save_bundle
 from rnn.nets.lm import LMConfig, LSTMLanguageModel
@@ -110,7 +110,7 @@ def toy_stars_model() -> StarsModel:
     return StarsModel(bundle=Bundle(pair, config, {"words": VOCAB}, {}), vocab=VOCAB)
 
 
-def test_entities_adapter_finds_the_word_a_tag_depends_on():
+def toy_entities_model() -> EntityModel:
     tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     chars = Vocab.build([list("".join(WORDS))])
     torch.manual_seed(2)
@@ -122,14 +122,17 @@ def test_entities_adapter_finds_the_word_a_tag_depends_on():
         net.char_emb.weight.zero_()
         net.case_emb.weight.zero_()
     zero_biases(net.lstm, net.char_cnn)
-    model = EntityModel(Bundle(net, config, {"words": VOCAB, "chars": chars}, {}))
-    found = attribution.entity_attribution(model, SENTENCE, 1, "PER")
+    return EntityModel(Bundle(net, config, {"words": VOCAB, "chars": chars}, {}))
+
+
+def test_entities_adapter_finds_the_word_a_tag_depends_on():
+    found = attribution.entity_attribution(toy_entities_model(), SENTENCE, 1, "PER")
     assert_key_first(found)
-    assert "“dress” is a person" in found.measure
+    assert "“dress” is a person" in found.measure and found.target == "dress"
+    assert influence_html(found).count("3px solid") == 1  # the word whose tag it explains is framed
 
 
-@pytest.mark.parametrize("members", [1, 2])
-def test_translate_adapter_finds_the_english_word_a_french_word_depends_on(members):
+def toy_translator(members: int = 1) -> Translator:
     french = Vocab.build([["la", "robe", "ne", "pas", "belle"]])
     torch.manual_seed(3)
     config = Seq2SeqConfig(src_vocab=len(VOCAB), tgt_vocab=len(french), emb=6, enc_hidden=5, dec_hidden=7,
@@ -138,13 +141,17 @@ def test_translate_adapter_finds_the_english_word_a_french_word_depends_on(membe
     for member in getattr(net, "members", [net]):
         only_the_key_word_reads(member.src_emb)
         zero_biases(member.encoder)
-    model = Translator(bundle=Bundle(net, config, {"src": VOCAB, "tgt": french}, {}), net=net, vocab=VOCAB, tgt_vocab=french)
-    found = attribution.translation_attribution(model, SENTENCE, ["la", "robe", "pas", "<eos>"], 2)
+    return Translator(bundle=Bundle(net, config, {"src": VOCAB, "tgt": french}, {}), net=net, vocab=VOCAB, tgt_vocab=french)
+
+
+@pytest.mark.parametrize("members", [1, 2])
+def test_translate_adapter_finds_the_english_word_a_french_word_depends_on(members):
+    found = attribution.translation_attribution(toy_translator(members), SENTENCE, ["la", "robe", "pas", "<eos>"], 2)
     assert_key_first(found)
     assert found.answer < 0 and "“pas”" in found.measure  # a log-probability
 
 
-def test_autocomplete_adapter_finds_the_word_the_next_guess_depends_on():
+def toy_language_model() -> AutocompleteModel:
     torch.manual_seed(4)
     config = LMConfig(vocab_size=len(VOCAB), emb=6, hidden=5, layers=1, dropout=0.0, cutoffs=[])
     net = LSTMLanguageModel(config).eval()
@@ -152,10 +159,16 @@ def test_autocomplete_adapter_finds_the_word_the_next_guess_depends_on():
     zero_biases(net.lstm)
     with torch.no_grad():
         net.bias.copy_(torch.linspace(0, 1, len(VOCAB)))  # a clear top guess: the last word
-    model = AutocompleteModel(Bundle(net, config, {"words": VOCAB}, {}))
+    return AutocompleteModel(Bundle(net, config, {"words": VOCAB}, {}))
+
+
+def test_autocomplete_adapter_finds_the_word_the_next_guess_depends_on():
+    model = toy_language_model()
     found = attribution.next_word_attribution(model, SENTENCE, written=str.upper)
     assert_key_first(found, [w.upper() for w in SENTENCE], KEY.upper())  # written the page's way
     assert 0 < found.answer < 1 and "“VERY” as the next word" in found.measure  # the bias makes "very" the top guess
+    given = attribution.next_word_attribution(model, SENTENCE, guess="very")  # as the page passes its top bar's word
+    assert given.target == found.target == "very" and given.scores == pytest.approx(found.scores)
 
 
 def test_attribute_explains_nothing_without_a_pick_or_a_word():
@@ -205,21 +218,39 @@ def test_attention_and_attribution_are_compared_on_the_same_words():
 # ---------------------------------------------------------------- the faithfulness check
 
 
-def test_faithfulness_cli_prints_the_contract_json_last(tmp_path, capsys):
-    model = toy_stars_model()
-    card = {"task": "stars", "title": "toy", "model": "toy", "parameters": 1, "data": {"name": "toy", "licence": "none"},
+TOY_CARD = {"title": "toy", "model": "toy", "parameters": 1, "data": {"name": "toy", "licence": "none"},
             "command": "none", "curve": [], "metrics": {}, "train_seconds": 0}
-    save_bundle(tmp_path / "bundle", model.net, model.config, {"words": VOCAB}, card)
+
+
+def run_cli(argv: list[str], capsys) -> dict:
+    assert faithfulness_cli(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"top_word_change", "random_word_change", "n", "method"} <= set(result)
+    assert result["method"] == attribution.METHOD
+    return result
+
+
+def test_faithfulness_cli_on_reviews_prints_the_contract_json_last(tmp_path, capsys):
+    model = toy_stars_model()
+    save_bundle(tmp_path / "bundle", model.net, model.config, {"words": VOCAB}, {"task": "stars", **TOY_CARD})
     reviews = ["The dress is not nice.", "Not very nice, the fit.", "very nice", "nice", "The fit is not very nice."]
     with open(tmp_path / "reviews.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["", "Clothing ID", "Title", "Review Text", "Rating"])
         writer.writerows([i, 7, "t", text, 3] for i, text in enumerate(reviews))
     (tmp_path / "split.csv").write_text("id,split\n0,valid\n1,valid\n2,train\n3,valid\n4,valid\n", encoding="utf-8")
-    assert faithfulness_cli(["stars", str(tmp_path / "reviews.csv"), "--split", str(tmp_path / "split.csv"),
-                             "--bundle", str(tmp_path / "bundle")]) == 0
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert {"top_word_change", "random_word_change", "n", "method"} <= set(result)
+    result = run_cli(["stars", str(tmp_path / "reviews.csv"), "--split", str(tmp_path / "split.csv"),
+                      "--bundle", str(tmp_path / "bundle")], capsys)
     assert result["n"] == 3  # the valid rows of two words or more
-    assert result["method"] == attribution.METHOD
     assert result["top_word_change"] > result["random_word_change"]  # the key word is in every one of them
+
+
+def test_faithfulness_cli_on_the_other_tasks_runs_on_their_own_formats(tmp_path, capsys):
+    toys = {"entities": (toy_entities_model(), "valid.conll", "the B-PER\ndress I-PER\nis O\nnot O\nnice O\n\n"),
+            "translate": (toy_translator(), "pairs.tsv", "the dress is not nice .\tla robe ne pas belle\n"),
+            "autocomplete": (toy_language_model(), "sentences.txt", "the dress is not very nice .\n")}
+    for task, (model, name, text) in toys.items():
+        save_bundle(tmp_path / task, model.bundle.model, model.bundle.config, model.bundle.vocabs, {"task": task, **TOY_CARD})
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        result = run_cli([task, str(tmp_path / name), "--bundle", str(tmp_path / task)], capsys)
+        assert result["n"] == 1 and result["top_word_change"] >= result["random_word_change"], task

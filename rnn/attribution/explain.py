@@ -58,7 +58,7 @@ def influence_html(attribution: Attribution) -> str:
     largest = max((abs(s) for s in a.scores), default=0.0)
     strengths = [s / largest if largest >= NEGLIGIBLE else 0.0 for s in a.scores]
     return shaded_words_html(a.tokens, strengths, [a.change_text(s).split(" ")[0] for s in a.scores],
-                             [a.change_text(s) for s in a.scores])
+                             [a.change_text(s) for s in a.scores], a.focus)
 
 
 def attention_html(tokens: Sequence[str], weights: Sequence[float]) -> str:
@@ -68,16 +68,18 @@ def attention_html(tokens: Sequence[str], weights: Sequence[float]) -> str:
 
 
 def shaded_words_html(tokens: Sequence[str], strengths: Sequence[float], labels: Sequence[str],
-                      titles: Sequence[str]) -> str:
-    """Words as boxes on one wrapping line: strength in [-1, 1] sets the colour (sign) and its depth (size)."""
+                      titles: Sequence[str], focus: int | None = None) -> str:
+    """Words as boxes on one wrapping line: strength in [-1, 1] sets the colour (sign) and its depth (size); the word
+    at focus (the one whose answer it is) gets a heavy frame."""
     boxes = []
-    for token, strength, label, title in zip(tokens, strengths, labels, titles):
+    for index, (token, strength, label, title) in enumerate(zip(tokens, strengths, labels, titles)):
         depth = min(abs(strength), 1.0)
         red, green, blue = UP if strength >= 0 else DOWN
         ink = "#fff" if depth > 0.55 else "#1B1F24"
+        frame = "3px solid #1B1F24" if index == focus else "1px solid #d0d4da"
         boxes.append(
             f'<span title="{html.escape(title)}" style="display:inline-block;text-align:center;margin:0 .15em .35em 0;'
-            f'padding:.1em .35em;border-radius:.35em;border:1px solid #d0d4da;color:{ink};'
+            f'padding:.1em .35em;border-radius:.35em;border:{frame};color:{ink};'
             f'background:rgba({red},{green},{blue},{0.85 * depth:.2f})">{html.escape(token)}'
             f'<br><span style="font-size:.75em">{html.escape(label)}</span></span>')
     return f'<div class="influence" style="font-size:1.1rem;line-height:1.3">{"".join(boxes)}</div>'

@@ -56,6 +56,8 @@ class Attribution:
     answer: float  # the answer on the text as typed
     measure: str  # what the answer is, in words ("the expected stars", "the probability that “Moscow” is a place")
     kind: str  # a key of KINDS
+    target: str = ""  # the word whose answer it is: the word tagged, the French word, the next-word guess
+    focus: int | None = None  # where target stands among tokens, when it is one of them (the word tagged)
     method: str = METHOD
 
     def __post_init__(self) -> None:

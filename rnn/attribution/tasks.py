@@ -66,7 +66,8 @@ def entity_attribution(model, tokens: Sequence[str], index: int, kind: str) -> A
 
     value, scores = occlusion_scores(answer, (words, chars, cases), (Vocab.unk_id, unknown_chars, casing("word")))
     what = f"a {LABEL_NAMES[kind]}" if kind in LABEL_NAMES else "not part of any name"
-    return Attribution(tokens, scores, value, f"the probability that “{tokens[index]}” is {what}", "probability")
+    return Attribution(tokens, scores, value, f"the probability that “{tokens[index]}” is {what}", "probability",
+                       tokens[index], index)
 
 
 # ---------------------------------------------------------------- translate
@@ -100,7 +101,8 @@ def translation_attribution(model, source: Sequence[str], target: Sequence[str],
         return _next_word_log_probs(model.net, enc, prefix.expand(rows.shape[0], -1))[:, written[-1]]
 
     value, scores = occlusion_scores(answer, (ids,), (Vocab.unk_id,))
-    return Attribution(source, scores, value, f"the probability of writing “{target[position]}” next", "logprob")
+    return Attribution(source, scores, value, f"the probability of writing “{target[position]}” next", "logprob",
+                       target[position])
 
 
 # ---------------------------------------------------------------- autocomplete
@@ -128,7 +130,7 @@ def next_word_attribution(model, context: Sequence[str], written: Callable[[str]
     value, scores = occlusion_scores(answer, (ids,), (Vocab.unk_id,))
     word = written(model.vocab.itos[guess_id])
     return Attribution([written(w) for w in context], scores, value, f"the probability of “{word}” as the next word",
-                       "probability")
+                       "probability", model.vocab.itos[guess_id])
 
 
 def _top_guess(model, ids: torch.Tensor) -> int:
