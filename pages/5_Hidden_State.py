@@ -3,6 +3,7 @@ import streamlit as st
 
 from rnn import hidden, ui, viz
 from rnn.checkpoint import bundle_dir
+from rnn.own import model as own_task
 from rnn.registry import hidden_state_tasks
 from rnn.tasks import task_module
 
@@ -17,12 +18,18 @@ ui.setup_page(
 )
 
 names = [label for label, entry in MODELS.items() if (bundle_dir(entry.name) / "model.pt").is_file()] or list(MODELS)
+own = ui.own_model()  # trained on the Your sentences page: this session's alone, never in MODELS
+if own is not None:
+    names = [own.entry.hidden_state_label, *names]
 choice = ui.controls().segmented_control("Model", names, default=names[0], key="model", bind="query-params",
                                          help="Every model here is recurrent; pick whose memory to open.") or names[0]
-chosen = MODELS[choice]
+chosen = own.entry if own is not None and choice == own.entry.hidden_state_label else MODELS[choice]
 task_name, default_text = chosen.name, chosen.demo
-module = task_module(task_name)
-model = ui.load_model(task_name, module.load)
+if chosen.name == own_task.TASK:
+    module, model = own_task, own
+else:
+    module = task_module(task_name)
+    model = ui.load_model(task_name, module.load)
 if model is None:
     st.stop()
 

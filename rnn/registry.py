@@ -58,7 +58,8 @@ HIDDEN_STATE_FIRST = ("stars", "entities", "autocomplete", "translate")
 
 # CLIs that belong to no page: the benchmarks (SST-5, Penn Treebank), the contrast-pair evaluation and the
 # attribution faithfulness check.
-OTHER_TRAINERS = {"sst5": ("rnn.tasks.stars.sst5", "train_sst5_cli"), "ptb": ("rnn.tasks.autocomplete.ptb", "train_ptb_cli")}
+OTHER_TRAINERS = {"sst5": ("rnn.tasks.stars.sst5", "train_sst5_cli"), "ptb": ("rnn.tasks.autocomplete.ptb", "train_ptb_cli"),
+                  "own": ("rnn.own.cli", "train_own_cli")}  # trains on a CSV of yours (the Your sentences page's engine)
 OTHER_EVALUATORS = {"stars-contrast": ("rnn.tasks.stars.evaluate", "evaluate_contrast_cli"),
                     "attribution": ("rnn.attribution.faithfulness", "faithfulness_cli"),
                     "sst5": ("rnn.tasks.stars.sst5", "evaluate_sst5_cli"),

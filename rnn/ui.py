@@ -147,6 +147,23 @@ def text_box(label: str, default: str, *, key: str = "text", live: bool | str = 
     return strip_bidi_controls(value or "")  # guard_text cuts it to MAX_CHARS, and says so
 
 
+# The model a session trained or uploaded on the Your sentences page: held in that session's state only.
+OWN_MODEL = "_own_model"
+
+
+def own_model():
+    """This session's own trained model (rnn.own.model.OwnModel), or None."""
+    return st.session_state.get(OWN_MODEL)
+
+
+def page_link(page: str, label: str, icon: str, query_params: dict[str, str]) -> None:
+    """A link to another page that opens it on query_params (a page run on its own, as in AppTest, has none)."""
+    try:
+        st.page_link(page, label=label, icon=icon, query_params=query_params)
+    except StreamlitAPIException:
+        pass
+
+
 def presenting() -> bool:
     """Is presenter mode on (setup_page has run)?"""
     return bool(st.session_state.get(_PRESENTING))

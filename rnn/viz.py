@@ -265,6 +265,13 @@ def live_loss_chart(history: dict[str, list[dict]]) -> go.Figure:
                    yaxis=dict(title=dict(text="training loss"), rangemode="tozero"))
 
 
+def live_accuracy_chart(history: dict[str, list[dict]]) -> go.Figure:
+    """Accuracy on the held-out sentences per epoch, one line per network."""
+    return figure(_per_network_lines(history, "valid_accuracy"), "", 320, legend=dict(orientation="h", y=-0.3),
+                  xaxis=dict(title=dict(text="epoch"), rangemode="tozero"),
+                  yaxis=dict(title=dict(text="held-out accuracy"), range=[0, 1], tickformat=".0%"))
+
+
 def live_watch_chart(history: dict[str, list[dict]]) -> go.Figure:
     """Each network's P(positive) for the watched sentence, epoch by epoch."""
     undecided = dict(type="line", xref="paper", x0=0, x1=1, y0=0.5, y1=0.5, line=dict(color=MUTED, dash="dot"))

@@ -21,7 +21,7 @@ def test_the_clis_list_every_task_and_the_benchmarks():
     from rnn.train import TRAINERS
 
     names = {t.name for t in registry.TASKS}
-    assert names | {"sst5", "ptb"} == set(TRAINERS)
+    assert names | {"sst5", "ptb", "own"} == set(TRAINERS)
     assert names | {"sst5", "ptb", "stars-contrast", "attribution"} == set(EVALUATORS)
     for module, function in [*TRAINERS.values(), *EVALUATORS.values()]:
         assert callable(getattr(importlib.import_module(module), function))
