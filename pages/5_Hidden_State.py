@@ -160,10 +160,11 @@ with contrast:
         f"{elsewhere}. Different neurons, different rows of weights: what the network learns about “{word}” in one "
         f"place does not carry to the other. The RNN reads “{word}” with the same weights wherever it stands.")
 
-st.subheader("Which words did it use?")
-st.caption("The memory above carries every word read so far. Which of them did the answer depend on? Take each word "
-           "away in turn and see how far the answer moves.")
-ui.word_influence(task_name, model, result)
+if ui.explains(task_name):
+    st.subheader("Which words did it use?")
+    st.caption("The memory above carries every word read so far. Which of them did the answer depend on? Take each "
+               "word away in turn and see how far the answer moves.")
+    ui.word_influence(task_name, model, result)
 
 st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task_name}.csv",
                    mime="text/csv", help="One row per word: the answer so far and every hidden unit.")

@@ -343,14 +343,19 @@ def model_card(card: dict | None) -> None:
             st.code(teacher.get("command", ""), language="bash")
 
 
+def explains(task: str) -> bool:
+    """Can word_influence explain this task's answers (the four shipped tasks)?"""
+    return task in attribution.TASKS
+
+
 def word_influence(task: str, model, result, pick: int | None = None, key: str = "influence",
                    attention: bool = False) -> None:
     """Which words the answer in result depended on, shaded, with its narration: computed only once the student asks
     (the toggle). pick: the word (entities) or French unit (translate) to explain; None offers a picker. attention:
     the decoder's attention for the same French unit beside it (translate)."""
     # bound to the link (?influence=true), so a slide can open a page with the view shown
-    if task not in attribution.TASKS or not st.toggle("Show which words moved the answer", key=key, bind="query-params",
-                                                      help="Replace each word in turn by an unknown word, and watch the answer."):
+    if not explains(task) or not st.toggle("Show which words moved the answer", key=key, bind="query-params",
+                                           help="Replace each word in turn by an unknown word, and watch the answer."):
         return
     if pick is None and task in ("entities", "translate"):
         pick = _influence_pick(task, result, key)
