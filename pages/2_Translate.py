@@ -68,17 +68,18 @@ def search_tree(result: translate.TranslateResult, text: str) -> None:
                 f"the decoder extends each of its {width} partial translations by every French word it knows and keeps "
                 f"the {width} most probable; drawn are the {2 * width} best candidates: **kept** ones in black, "
                 "*pruned* ones in grey italics on dotted branches (every other word scored lower). `<eos>` ends a "
-                "translation (its box is grey). The winner's path is **blue and bold**. Under each word: its score, as in the Beam tab "
-                "(closer to 0 is better); hover or tap a word for more.")
-    window = 6 if ui.presenting() else 4  # a phone shows four steps legibly
+                "translation (its box is grey). The winner's path is **blue and bold**. Under each word: its score, as "
+                "in the Beam tab (closer to 0 is better); hover or tap a word for more. Words are shown as the decoder "
+                "wrote them, `<unk>` included.")
+    window, size = (6, 19) if ui.presenting() else (4, 14)  # a phone shows four steps legibly, a projector larger words
     first, last = 1, tree.steps
     if tree.steps > window:
         first, last = st.select_slider("Words shown", options=list(range(1, tree.steps + 1)), value=(1, window),
                                        key=f"tree-steps-{hash(tuple(result.target))}-{width}")
-    ui.chart(viz_beam.beam_tree(tree, first, last), key="beam_tree", alt=beam_tree.tree_summary(tree))
+    ui.chart(viz_beam.beam_tree(tree, first, last, size), key="beam_tree", alt=beam_tree.tree_summary(tree))
     st.caption(ui.plain(beam_tree.tree_summary(tree)))
     with st.expander("The search in words, step by step"):
-        st.markdown("\n".join(f"- {beam_tree.step_narration(tree, step, ui.plain)}" for step in range(1, tree.steps + 1)))
+        st.markdown("\n".join(f"- {line}" for line in beam_tree.narration(tree, ui.plain)))
 
     st.markdown("**Force a branch.** Pick any partial translation from the tree, one the beam pruned for instance: "
                 "the decoder is made to write it first, then carries on with its own beam search.")
@@ -97,9 +98,10 @@ def search_tree(result: translate.TranslateResult, text: str) -> None:
                      hide_index=True, width="stretch",
                      column_config={"score": st.column_config.NumberColumn("score", format="%.2f")})
     with st.expander("The forced search as a tree"):
-        ui.chart(viz_beam.beam_tree(forced, 1, min(forced.steps, max(window, forced.forced + 2))), key="forced_tree",
+        start = max(1, forced.forced - 1)  # the last forced words, then what the decoder made of them
+        ui.chart(viz_beam.beam_tree(forced, start, start + window - 1, size), key="forced_tree",
                  alt=beam_tree.tree_summary(forced))
-        st.markdown("\n".join(f"- {beam_tree.step_narration(forced, step, ui.plain)}" for step in range(1, forced.steps + 1)))
+        st.markdown("\n".join(f"- {line}" for line in beam_tree.narration(forced, ui.plain)))
 
 
 @st.fragment

@@ -238,11 +238,12 @@ def test_each_step_is_told_in_words():
     tree = BeamTree([_node(1, ["Ma"], -0.1, KEPT, winner=True), _node(1, ["Mon"], -2.0, PRUNED, row=1),
                      _node(2, ["Ma", "<eos>"], -0.3, FINISHED, 0, rank=0, winner=True),
                      _node(2, ["Ma", "mère"], -0.5, KEPT, 0, row=1)], 1)
-    assert beam_tree.step_narration(tree, 1) == ("Word 1: of the 2 best ways to go on, kept 1: “Ma” (−0.10); "
-                                                "pruned 1, the best of them “Mon” (−2.00).")
-    assert "still open when the search stopped 1: “Ma mère”" in beam_tree.step_narration(tree, 2)
-    assert "finished 1: “Ma” (−0.30)" in beam_tree.step_narration(tree, 2)
+    assert beam_tree.step_narration(tree, 1) == ("Word 1: of the 2 best ways to go on, 1 kept: “Ma” (−0.10); "
+                                                "1 pruned, the best of them “Mon” (−2.00).")
+    assert "1 still open when the search stopped: “Ma mère”" in beam_tree.step_narration(tree, 2)
+    assert "1 finished: “Ma” (−0.30)" in beam_tree.step_narration(tree, 2)
     assert tree.describe(tree.nodes[2]) == "finished: translation 1 of the search's final 1"
+    assert beam_tree.narration(tree) == [beam_tree.step_narration(tree, 1), beam_tree.step_narration(tree, 2)]
 
 
 def test_the_figure_shows_the_chosen_steps_escaped_with_the_winner_bold_and_pruned_dotted(model):
@@ -253,6 +254,8 @@ def test_the_figure_shows_the_chosen_steps_escaped_with_the_winner_bold_and_prun
     assert all("<b>" in box.text for box, n in zip(boxes, tree.at(2) + tree.at(3)) if n.winner)
     assert any(trace.line.dash == "dot" for trace in figure.data)
     assert figure.layout.dragmode is False and figure.layout.xaxis.fixedrange and figure.layout.yaxis.fixedrange
+    projector = tree_figure(tree, 2, 3, size=19)  # larger words, taller rows
+    assert projector.layout.annotations[0].font.size == 19 and projector.layout.height > figure.layout.height
     unknown = BeamTree([_node(1, ["<unk>"], -1.0, KEPT, winner=True, rank=0)], 1)
     assert "&lt;unk&gt;" in tree_figure(unknown).layout.annotations[0].text
 

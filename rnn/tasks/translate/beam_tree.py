@@ -152,11 +152,16 @@ def step_narration(tree: BeamTree, step: int, plain: Callable[[str], str] = str)
     for fate, label in ((KEPT, "still open when the search stopped" if last else "kept"), (FINISHED, "finished")):
         chosen = [_quoted(n, plain) for n in nodes if n.fate == fate]
         if chosen:
-            parts.append(f"{label} {len(chosen)}: " + ", ".join(chosen))
+            parts.append(f"{len(chosen)} {label}: " + ", ".join(chosen))
     pruned = [n for n in nodes if n.fate == PRUNED]
     if pruned:
-        parts.append(f"pruned {len(pruned)}, the best of them {_quoted(pruned[0], plain)}")
+        parts.append(f"{len(pruned)} pruned, the best of them {_quoted(pruned[0], plain)}")
     return f"Word {step}: of the {len(nodes)} best ways to go on, " + "; ".join(parts) + "."
+
+
+def narration(tree: BeamTree, plain: Callable[[str], str] = str) -> list[str]:
+    """Every step in words, in order."""
+    return [step_narration(tree, step, plain) for step in range(1, tree.steps + 1)]
 
 
 def tree_summary(tree: BeamTree, plain: Callable[[str], str] = str) -> str:
