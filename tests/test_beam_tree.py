@@ -194,7 +194,8 @@ def test_special_and_unknown_ids_in_a_prefix_are_left_out(model):
     assert tree.forced == 1 and tree.winner.ids[0] == 5
 
 
-@pytest.mark.parametrize("text", ["", "   ", "<script>alert(1)</script>", "a" * 10_000, "word " * 2_000, "👍🏽 中文"])
+@pytest.mark.parametrize("text", ["", "   ", "<script>alert(1)</script>", "a" * 10_000, "word " * 2_000, "👍🏽 中文"],
+                         ids=["empty", "spaces", "script", "one long word", "2000 words", "emoji"])
 def test_hostile_text_breaks_nothing(model, text):
     tree = beam_tree.search(model, text, beam=3)
     summary = beam_tree.tree_summary(tree)
@@ -311,9 +312,16 @@ def test_the_beam_tree_tab_draws_the_search_only_while_open_and_forces_a_branch(
 
 
 @needs_bundle("translate")
-def test_the_beam_tree_tab_takes_hostile_text_and_greedy_decoding():
-    app = run_page("2_Translate.py", "<script>alert(1)</script>", beam="1", tab="Beam tree")
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "word " * 2_000], ids=["script", "10000 characters"])
+def test_the_beam_tree_tab_takes_hostile_text_and_greedy_decoding(text):
+    app = run_page("2_Translate.py", text, beam="1", tab="Beam tree")
     branch = next(s for s in app.selectbox if s.label == "Start the French with")
     branch.select_index(len(branch.options) - 1).run()
     assert not app.exception and any(i.value.startswith("Forced to start with") for i in app.info)
+
+
+@needs_bundle("translate")
+def test_the_beam_tree_tab_asked_for_with_no_text_only_asks_for_a_sentence():
+    app = run_page("2_Translate.py", "", tab="Beam tree")
+    assert any(i.value.startswith("Type a sentence") for i in app.info) and not app.selectbox
 
