@@ -229,11 +229,14 @@ def length_penalty(length: int, alpha: float = LENGTH_ALPHA) -> float:
 
 @dataclass
 class BeamStep:
-    """One step of a beam search, kept for drawing the search as a tree."""
+    """One step of a beam search, kept for drawing the search as a tree.
 
-    alive: list[tuple[list[int], float]]  # the open hypotheses it extended: (ids, total log-probability)
-    # the extensions it weighed, best first: (row in alive, word id, total log-probability, kept). Kept: stays on
-    # the beam, or for <eos> finishes; the rest are pruned. Every other word of the vocabulary scored lower.
+    candidates: the extensions it weighed, best first: (row, word id, total log-probability, kept). Row: which open
+    hypothesis it extends, counted among the previous step's kept candidates that are not <eos> (at the first step:
+    the empty start). Kept: stays on the beam, or for <eos> finishes; the rest are pruned. Every other word of the
+    vocabulary scored lower. A few tuples a step, so a recorded search is cheap to keep and to cache.
+    """
+
     candidates: list[tuple[int, int, float, bool]] = field(default_factory=list)
     forced: bool = False  # a word of the prefix the search was made to start with
 
@@ -256,7 +259,7 @@ def beam_search(model: Network, enc: Encoded, bos: int, eos: int, max_len: int, 
         ids, total = alive[0]
         alive, prev = [(ids + [word], total + float(logp[0, word]))], torch.tensor([word])
         if record is not None:
-            record.append(BeamStep([(ids, total)], [(0, word, alive[0][1], True)], forced=True))
+            record.append(BeamStep([(0, word, alive[0][1], True)], forced=True))
     finished: list[Hypothesis] = []
     for _ in range(max_len - len(prefix)):
         beam_enc = select(enc, torch.zeros(len(alive), dtype=torch.long))
@@ -266,7 +269,7 @@ def beam_search(model: Network, enc: Encoded, bos: int, eos: int, max_len: int, 
         top_vals, top_idx = totals.flatten().topk(min(2 * width, totals.numel()))
         vocab = logp.size(1)
         rows, words, keep = [], [], []
-        step = BeamStep(alive)
+        step = BeamStep()
         for rank, (value, flat) in enumerate(zip(top_vals.tolist(), top_idx.tolist())):
             row, word = divmod(flat, vocab)
             ids = alive[row][0]

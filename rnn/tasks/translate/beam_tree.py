@@ -84,16 +84,21 @@ def build_tree(search: list[BeamStep], hypotheses: list[Hypothesis], itos: Seque
     """The tree of one recorded beam search (seq2seq.beam_search's record and its result)."""
     nodes: list[Node] = []
     index: dict[tuple[tuple[int, ...], bool], int] = {}
+    alive: list[int | None] = [None]  # the nodes each step extends, by row: at first the empty start
     for number, step in enumerate(search, 1):
+        extended = []
         for row, (parent_row, word, total, kept) in enumerate(step.candidates):
-            head = tuple(step.alive[parent_row][0])
+            parent = alive[parent_row]
+            head = nodes[parent].ids if parent is not None else ()
             ends = word == Vocab.eos_id
             ids = head if ends else head + (word,)
             fate = FORCED if step.forced else (FINISHED if ends else KEPT) if kept else PRUNED
             words = tuple(itos[i] for i in ids) + ((EOS,) if ends else ())
             index[ids, ends] = len(nodes)
-            nodes.append(Node(number, ids, words, total, total / length_penalty(len(words), alpha), fate,
-                              index.get((head, False)), row))
+            if kept and not ends:
+                extended.append(len(nodes))
+            nodes.append(Node(number, ids, words, total, total / length_penalty(len(words), alpha), fate, parent, row))
+        alive = extended
     for rank, hypothesis in enumerate(hypotheses):
         found = index.get((tuple(hypothesis.ids), hypothesis.finished))
         if found is not None:
