@@ -364,7 +364,7 @@ def word_influence(task: str, model, result, pick: int | None = None, key: str =
         st.info("There is nothing to explain yet: type a few words.")
         return
     st.html(attribution.influence_html(found))
-    st.caption(f"Method: {attribution.METHOD_TEXT}. {attribution.reading_guide(found)}")
+    st.caption(f"Method: {attribution.METHOD_TEXT}. {plain(attribution.reading_guide(found))}")  # it quotes a word
     st.info(plain(attribution.narrate(found)))
     if attention and pick is not None:
         weights = result.attention[pick, : len(found.tokens)]

@@ -130,6 +130,7 @@ def test_entities_adapter_finds_the_word_a_tag_depends_on():
     assert_key_first(found)
     assert "“dress” is a person" in found.measure and found.target == "dress"
     assert influence_html(found).count("3px solid") == 1  # the word whose tag it explains is framed
+    assert "The framed word, “dress”," in attribution.reading_guide(found)
 
 
 def toy_translator(members: int = 1) -> Translator:

@@ -94,3 +94,9 @@ def test_hidden_state_page_explains_whichever_model_is_chosen(task):
     # the picker starts on the first name (entities) or the first French word (translate)
     pick = (result.entities[0].first if result.entities else 0) if task == "entities" else 0
     assert narrations(app) == [expected(attribution.attribute(task, model, result, pick))]
+
+
+@needs_bundle("entities")
+def test_the_word_the_caption_quotes_shows_as_typed():
+    app = asked("3_Entities.py", "U.S. troops entered Moscow")  # the first name: "U.S.", dots and all
+    assert any("The framed word, “U\\.S\\.”," in c.value for c in app.caption if c.value.startswith("Method:"))

@@ -13,8 +13,11 @@ UP, DOWN = (0, 114, 178), (213, 94, 0)  # Okabe-Ito blue and vermilion: apart fo
 
 def reading_guide(attribution: Attribution) -> str:
     """How to read the shaded words, in the attribution's own unit."""
-    return ("Blue words pushed the answer up, red words pushed it down; the deeper the colour, the bigger the change. "
-            f"The number under each word is that change, in {attribution.unit}. A word with no colour hardly mattered.")
+    guide = ("Blue words pushed the answer up, red words pushed it down; the deeper the colour, the bigger the change. "
+             f"The number under each word is that change, in {attribution.unit}. A word with no colour hardly mattered.")
+    if attribution.focus is not None:
+        guide += f" The framed word, “{attribution.target}”, is the one whose tag this explains."
+    return guide
 
 
 def narrate(attribution: Attribution, others: int = 2) -> str:
