@@ -14,18 +14,16 @@ import torch
 
 from rnn.attribution.occlusion import Attribution, occlusion_scores
 from rnn.nets.seq2seq import Seq2SeqEnsemble
-from rnn.text import MAX_TOKENS, Vocab, tokenize
+from rnn.text import MAX_TOKENS, Vocab
 
 TASKS = ("stars", "entities", "translate", "autocomplete")  # the tasks attribute() explains
 
 # ---------------------------------------------------------------- review stars
 
 
-def expected_stars_of(model, ids: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+def expected_stars_of(model, ids: torch.Tensor) -> torch.Tensor:
     """The RNN's expected stars (1-5, with its bundled offsets, as the page's answer) for each row of ids [B, T]."""
-    if lengths is None:
-        lengths = torch.full((ids.shape[0],), ids.shape[1])
-    logits = model.net.rnn(ids, lengths)[0] + model.net.rnn_offset
+    logits = model.net.rnn(ids, torch.full((ids.shape[0],), ids.shape[1]))[0] + model.net.rnn_offset
     return torch.softmax(logits, -1) @ torch.arange(1, logits.shape[1] + 1, dtype=logits.dtype)
 
 
