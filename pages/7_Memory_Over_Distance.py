@@ -18,15 +18,16 @@ ui.setup_page(
 
 st.markdown(
     "**The task:** a short review opens with its verdict (*great*, *awful*…), then come neutral phrases in random "
-    f"order (the last one cut to fit), then *{' '.join(CLOSING)}*, and the network answers *positive* or *negative*. Only the verdict word "
-    "decides, and it stands **k words before the answer**. For each k in "
+    f"order (the last one cut to fit), then *{' '.join(CLOSING)}*, and the network answers *positive* or "
+    "*negative*. Only the verdict word decides, and it stands **k words before the answer**. For each k in "
     f"{', '.join(map(str, DISTANCES))}, a fresh network of each kind learns from {TRAIN_SIZE:,} such sentences "
     f"({EPOCHS * STEPS_PER_EPOCH} steps of {BATCH}) and is tested on {TEST_SIZE} new ones."
 )
 st.table(pd.DataFrame(example_rows(12), columns=["sentence (k = 12)", "answer"]).set_index("sentence (k = 12)"))
 
-seed = ui.controls().number_input("Seed", 0, 999, 0, key="seed", bind="query-params", width=220,
-                                  help="The random start: the same seed gives the same sentences, weights and results.")
+# A choice among fixed seeds, not a number box: a link's ?seed=1e309 would crash a number box's parsing.
+seed = ui.controls().selectbox("Seed", list(range(10)), key="seed", bind="query-params", width=220,
+                               help="The random start: the same seed gives the same sentences, weights and results.")
 clicked = st.button("▶ Train the three networks", type="primary")
 # One place for the accuracy chart: drawn live while training, then redrawn there from the stored run.
 status, accuracy_place = st.empty(), st.empty()
@@ -88,8 +89,10 @@ st.markdown(
     "A **GRU** or an **LSTM** carries the same hidden state from word to word, plus **gates**: small learned "
     "switches that decide, at each word, how much of the memory to keep and how much new to write. Where the keep "
     "gate is open the memory passes to the next word almost unchanged, and so does the gradient on its way back. "
-    f"Here the gated cells start with their keep gates leaning open (about {KEEP_SHARE:.0%} kept per word): a simple "
-    "RNN has no such gate to start open.\n\n"
+    f"Here the gated cells start with their keep gates leaning open (about {KEEP_SHARE:.0%} kept per word), as is "
+    "common. With PyTorch's own start (about half kept per word) this short training leaves them at chance at "
+    f"k = {max(DISTANCES)} too: the gate is what lets a network start with a memory that lasts, and a simple RNN has "
+    "no gate.\n\n"
     "Real sentences, and reviews above all, are often longer than the simple RNN's reach, which is why every model "
     "in this app is gated: Autocomplete's and Entities' networks are LSTMs, Translate's and Review stars' are GRUs."
 )
