@@ -147,11 +147,14 @@ def warm_up(url: str) -> None:
 
 
 @contextlib.contextmanager
-def server(profile: str = "") -> Iterator[tuple[str, list[int]]]:
-    """One app server (tests/serve.py); with profile, its stacks are sampled into that file (bench/sampler.py)."""
+def server(profile: str = "", arenas: str = "") -> Iterator[tuple[str, list[int]]]:
+    """One app server (tests/serve.py); with profile, its stacks are sampled into that file (bench/sampler.py);
+    with arenas, it runs with MALLOC_ARENA_MAX=arenas (as deploy/Dockerfile does)."""
     from tests.serve import streamlit_process
 
-    saved = {k: os.environ.get(k) for k in ("RNN_STACK_SAMPLES", "PYTHONPATH")}
+    saved = {k: os.environ.get(k) for k in ("RNN_STACK_SAMPLES", "PYTHONPATH", "MALLOC_ARENA_MAX")}
+    if arenas:
+        os.environ["MALLOC_ARENA_MAX"] = arenas
     if profile:
         os.environ["RNN_STACK_SAMPLES"] = str(Path(profile).resolve())
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent / "sampling"), saved["PYTHONPATH"]]))

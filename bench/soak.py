@@ -2,18 +2,23 @@
 
 SESSIONS students (bench/load.py's, at the protocol level) stay busy on every model page for the whole run; each
 one leaves after STAY_S and a new student takes the place (a class changing over), so sessions come and go as on a
-school server. The server's RSS is printed every minute. Target: the RSS at the end within 50 MB of the RSS after
-the first 5 minutes (after the first minute for a run shorter than 10 minutes).
+school server. The server's RSS is printed every minute (MALLOC_ARENA_MAX in the environment overrides ARENAS:
+MALLOC_ARENA_MAX=16 is glibc's default on 2 cores). Target: the RSS at the end within 50 MB of the RSS after the
+first 5 minutes (after the first minute for a run shorter than 10 minutes).
 """
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from bench import load
 
 SESSIONS = 10
 STAY_S = 180.0
+# The server runs as deploy/Dockerfile runs it: glibc's malloc with at most two arenas. With its default (8 per core)
+# every new script thread could take an arena of its own, and the server's RSS kept growing (bench/README.md).
+ARENAS = os.environ.get("MALLOC_ARENA_MAX", "2")
 
 
 async def seat(url: str, number: int, until: float, tally: load.Tally) -> int:
@@ -43,8 +48,8 @@ async def soak(url: str, pids: list[int], minutes: float, sessions: int) -> tupl
     return tally, readings, sum(seats)
 
 
-def soak_measures(minutes: float, sessions: int = SESSIONS) -> dict:
-    with load.server() as (url, pids):
+def soak_measures(minutes: float, sessions: int = SESSIONS, arenas: str = ARENAS) -> dict:
+    with load.server(arenas=arenas) as (url, pids):
         load.warm_up(url)
         tally, readings, students = asyncio.run(soak(url, pids, minutes, sessions))
     for line in tally.errors[:10]:
@@ -52,7 +57,7 @@ def soak_measures(minutes: float, sessions: int = SESSIONS) -> dict:
     base_minute = 5 if minutes >= 10 else 1
     base = readings[min(base_minute, len(readings)) - 1] if readings else -1.0
     end = readings[-1] if readings else -1.0
-    return {"soak_minutes": minutes, "soak_students": students, "soak_reruns": len(tally.typed_ms) + len(tally.opened_ms),
+    return {"soak_minutes": minutes, "soak_malloc_arena_max": arenas, "soak_students": students, "soak_reruns": len(tally.typed_ms) + len(tally.opened_ms),
             "soak_errors": len(tally.errors), "soak_rerun_ms_p95": load.percentile(tally.typed_ms, 95),
             "soak_rss_mb_per_minute": readings, f"soak_rss_mb_after_{base_minute}_min": base, "soak_rss_mb_end": end,
             "soak_rss_growth_mb": round(end - base, 1)}
