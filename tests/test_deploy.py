@@ -32,6 +32,7 @@ def test_the_image_installs_the_pinned_cpu_torch_and_checks_health():
     assert dockerfile.startswith("#") and "FROM python:3.11" in dockerfile
     assert "download.pytorch.org/whl/cpu" in dockerfile and "grep -E '^torch==' requirements.txt" in dockerfile
     assert "/_stcore/health" in dockerfile and "--server.port=8501" in dockerfile
+    assert "ENV MALLOC_ARENA_MAX=2" in dockerfile  # the soak's memory stays level only with it (bench/README.md)
     for part in ("rnn", "pages", "assets", ".streamlit", "streamlit_app.py"):
         assert (ROOT / part).exists() and re.search(rf"^COPY {re.escape(part)} ", dockerfile, flags=re.M), part
 
