@@ -49,7 +49,7 @@ csv_text = st.text_area(
          "Put a sentence with a comma in double quotes. Edit freely: nothing is lost when a row has a problem.")
 try:
     data = parse_csv(csv_text or "")
-    st.markdown(report.data_summary(data))
+    st.markdown(report.data_summary(data, ui.plain))
 except CsvProblem as problem:
     data = None
     st.error("**Fix these rows and the Train button comes back:**\n\n"
@@ -81,8 +81,6 @@ if PARTIAL in st.session_state:  # the last run was stopped (or interrupted) whi
         st.warning("Stopped before the RNN's first epoch: nothing to show yet. Press Train to start again.")
 if clicked and data is not None:
     stop_slot.button("■ Stop", help="Keep both networks as they are after their last epoch.")
-    training = prepare(data)
-    st.session_state[PARTIAL] = (training, dataset)
 
     def waiting(ahead: int) -> None:
         status.info(f"⏳ Another class member's training is running on this server: yours is number {ahead + 1} in "
@@ -99,8 +97,10 @@ if clicked and data is not None:
         ui.chart(viz.live_accuracy_chart(training.history), where=live_chart, key=f"own_{name}_{row['epoch']}",
                  alt="Held-out accuracy per epoch for both networks.")
 
-    with TRAINING_QUEUE.turn(on_wait=waiting):
+    with TRAINING_QUEUE.turn(on_wait=waiting):  # the encoded sentences exist only during one's own turn
         status.info("Training starts…")
+        training = prepare(data)
+        st.session_state[PARTIAL] = (training, dataset)
         training.run(seconds=DEFAULT_SECONDS, on_epoch=progress)
     st.session_state.pop(PARTIAL, None)
     stop_slot.empty()
@@ -130,7 +130,7 @@ if model is not None:
         else:
             left, right = st.columns(2)
             left.metric(RNN_NAME, result.label, help=f"{result.probs[result.label]:.0%} sure")
-            right.metric(FEED_FORWARD_NAME, result.ff_label, help=f"{result.ff_probs[result.ff_label]:.0%} sure")
+            right.metric("Feed-forward", result.ff_label, help=f"{FEED_FORWARD_NAME}: {result.ff_probs[result.ff_label]:.0%} sure")
             st.caption(f"RNN {result.probs[result.label]:.0%} sure; feed-forward {result.ff_probs[result.ff_label]:.0%} sure.")
             for note in result.notes:
                 st.caption(ui.plain(note))

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Callable
 
 from rnn.own.data import OwnData
 from rnn.own.model import FEED_FORWARD_NAME, RNN_NAME, OwnModel, predict
 
 
-def data_summary(data: OwnData) -> str:
+def data_summary(data: OwnData, escape: Callable[[str], str]) -> str:
+    """The data in a line of markdown; escape makes a label (the teacher's text) show exactly as typed."""
     counts = Counter(r.label for r in data.rows)
-    labels = ", ".join(f"*{label}* ({counts[label]})" for label in data.labels)
+    labels = ", ".join(f"*{escape(label)}* ({counts[label]})" for label in data.labels)
     return (f"**{len(data.rows):,} sentences**, {len(data.labels)} labels: {labels}. The networks train on "
             f"{len(data.train):,} of them; {len(data.valid):,} (a fifth of each label, chosen with a fixed seed) are "
             "held out to measure them on sentences they never saw.")
