@@ -1,5 +1,6 @@
 """Your sentences: the training engine keeps its time budget, trains one at a time, and each ready-made dataset's
 pair of sentences shows what the page says it shows."""
+import json
 import threading
 import time
 
@@ -130,3 +131,28 @@ def test_the_showcase_sentences_are_not_training_rows():
     for dataset in READY_MADE.values():
         texts = {text for text, _ in dataset.rows}
         assert not texts & {text for text, _ in dataset.pair}
+
+
+def test_the_cli_saves_a_bundle_and_prints_one_json_object_last(tmp_path, capsys):
+    from rnn.own.bundle import load_own
+    from rnn.train import TRAINERS, dispatch
+
+    rows = [(f"the {w} was {'good' if i % 2 else 'bad'}", "positive" if i % 2 else "negative")
+            for i, w in enumerate(["film", "food", "song", "show"] * 6)]
+    (tmp_path / "mine.csv").write_text(to_csv(rows), encoding="utf-8")
+    assert dispatch(TRAINERS, ["own", str(tmp_path / "mine.csv"), "--seconds", "0", "--out", str(tmp_path / "out")], "train") == 0
+    report_line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"rnn_accuracy", "ff_accuracy", "majority_accuracy", "n_train", "n_valid", "labels", "seconds"} <= set(report_line)
+    assert (report_line["n_train"], report_line["n_valid"], report_line["labels"]) == (20, 4, ["negative", "positive"])
+    assert report_line["out_of_time"]
+    assert load_own(tmp_path / "out").bundle.card["command"].startswith("python -m rnn.train own ")
+
+
+def test_the_cli_names_the_problem_in_a_bad_csv(tmp_path, capsys):
+    from rnn.own.cli import train_own_cli
+
+    (tmp_path / "bad.csv").write_text("sentence,class\nhi,yes\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        train_own_cli([str(tmp_path / "bad.csv"), "--out", str(tmp_path / "out")])
+    assert stopped.value.code == 2
+    assert "Row 1 must name the two columns" in capsys.readouterr().err
