@@ -90,14 +90,15 @@ def test_a_missing_file(model):
     assert "should hold exactly" in refused(zipped(files))
 
 
-def test_a_pickle_that_would_run_code_is_refused(model):
+def test_a_pickle_that_would_run_code_is_refused(model, capsys):
     class Hostile:
         def __reduce__(self):
             return (print, ("this must never run",))
 
     files = files_of(to_zip(model))
-    files["model.pt"] = pickle.dumps({"rnn.embed.weight": Hostile()})
+    files["model.pt"] = pickle.dumps({"rnn.embed.weight": Hostile()}, protocol=2)
     assert "cannot be loaded" in refused(zipped(files))
+    assert "this must never run" not in capsys.readouterr().out
 
 
 def test_a_config_that_would_allocate_gigabytes_is_refused(model):
