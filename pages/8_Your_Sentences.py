@@ -55,6 +55,8 @@ except CsvProblem as problem:
     st.error("**Fix these rows and the Train button comes back:**\n\n"
              + "\n".join(f"- {ui.plain(line)}" for line in str(problem).splitlines()))
 dataset = next((key for key, d in READY_MADE.items() if data is not None and d.csv() == csv_text), None)
+if dataset is not None:
+    st.caption(f"**{READY_MADE[dataset].title}:** {READY_MADE[dataset].description}")
 
 
 def keep(training, trained_on, stopped: bool) -> None:
