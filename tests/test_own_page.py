@@ -71,9 +71,13 @@ def test_the_trained_model_opens_on_the_hidden_state_page(trained):
 
 
 def test_another_session_sees_no_trained_model(trained):
+    """Even when it opens the link the page gave the trainer: the picker falls back to a shipped model."""
     other = AppTest.from_file(str(ROOT / "pages" / "5_Hidden_State.py"), default_timeout=120)
+    other.query_params.update({"model": "Your sentences", "text": "is the shop open"})
     other.run()
+    assert not other.exception
     assert "Your sentences" not in other.segmented_control(key="model").options
+    assert other.segmented_control(key="model").value == "Review stars"
 
 
 def test_a_csv_upload_that_is_not_utf8_says_so_and_keeps_the_box():
