@@ -59,6 +59,7 @@ def home() -> None:
     if (ROOT / HIDDEN_STATE_PAGE).is_file():
         st.page_link(HIDDEN_STATE_PAGE, label="See it side by side on the Hidden state page", icon="🧠")
     guided_lesson()
+    more_to_explore()
     st.divider()
     st.caption("Data: Tatoeba (CC BY 2.0 FR, tatoeba.org), CoNLL-2003 (Reuters, research use), Women's E-Commerce "
                "Clothing Reviews (CC0), SST-5 and Penn Treebank (research use). See the README for details.")
@@ -74,6 +75,14 @@ def guided_lesson() -> None:
         with st.container(border=True):
             st.markdown(f"**{number}. {title}.** {question}")
             st.page_link(page, label="Reveal: open the page", icon="👀", query_params=params)
+
+
+def more_to_explore() -> None:
+    st.header("More to explore")
+    for page in ui.explore_pages():
+        with st.container(border=True):
+            st.markdown(f"**{page.icon} {page.label}.** {page.blurb}")
+            st.page_link(page.script, label=f"Open {page.label}", icon="➡️")
 
 
 home()

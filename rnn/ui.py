@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import re
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, NamedTuple, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -64,15 +64,34 @@ _BASE_CSS = """
 
 
 # The pages after the four tasks, in the order of the video's story (a page whose script is absent is left out).
-EXPLORE_PAGES = [("pages/5_Hidden_State.py", "Hidden state", "🧠"), ("pages/6_Watch_It_Learn.py", "Watch it learn", "🏋️"),
-                 ("pages/7_Memory_Over_Distance.py", "Memory over distance", "📏"),
-                 ("pages/8_Your_Sentences.py", "Your sentences", "✍️")]
+class ExplorePage(NamedTuple):
+    script: str
+    label: str
+    icon: str
+    blurb: str  # what a student does there, for the home page
+
+
+EXPLORE_PAGES = [
+    ExplorePage("pages/5_Hidden_State.py", "Hidden state", "🧠",
+                "The hidden state carrying context word by word, beside the feed-forward network's one-hot input layer."),
+    ExplorePage("pages/6_Watch_It_Learn.py", "Watch it learn", "🏋️",
+                "Train a tiny RNN and the feed-forward network live, epoch by epoch, and see where they part ways."),
+    ExplorePage("pages/7_Memory_Over_Distance.py", "Memory over distance", "📏",
+                "The video's simple RNN against a GRU and an LSTM: who still remembers a word 40 steps back, and why."),
+    ExplorePage("pages/8_Your_Sentences.py", "Your sentences", "✍️",
+                "Your own labelled sentences train a tiny RNN and a feed-forward network, ready to explore."),
+]
+
+
+def explore_pages() -> list[ExplorePage]:
+    """The explore pages whose script is there."""
+    return [page for page in EXPLORE_PAGES if (ROOT / page.script).is_file()]
 
 
 def menu() -> list[tuple[str, str, str]]:
     """(script, label, icon) of every page there is, in the order of the video's story."""
-    pages = [("streamlit_app.py", "Home", "🏠"), *((t.page, t.title, t.icon) for t in TASKS), *EXPLORE_PAGES]
-    return [page for page in pages if (ROOT / page[0]).is_file()]
+    pages = [("streamlit_app.py", "Home", "🏠"), *((t.page, t.title, t.icon) for t in TASKS)]
+    return [page for page in pages if (ROOT / page[0]).is_file()] + [page[:3] for page in explore_pages()]
 
 
 def setup_page(title: str, icon: str, intro: str = "") -> None:

@@ -3,7 +3,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnn.checkpoint import bundle_dir, read_card
 from rnn.registry import TASKS
-from rnn.ui import headline_text
+from rnn.ui import explore_pages, headline_text
 from tests.serve import ROOT
 
 
@@ -19,6 +19,14 @@ def test_home_names_the_four_applications():
     markdown = " ".join(m.value for m in app.markdown)
     for task in TASKS:
         assert task.title in markdown
+
+
+def test_home_offers_every_explore_page():
+    app = run_home()
+    markdown = " ".join(m.value for m in app.markdown)
+    assert "More to explore" in [h.value for h in app.header]
+    for page in explore_pages():
+        assert f"{page.label}.** {page.blurb}" in markdown
 
 
 def test_home_shows_each_models_measured_score_or_not_trained():
