@@ -49,6 +49,8 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 21px; }
 [data-testid="stMain"] [data-testid="stCode"] code { font-size: 1.5rem !important; }
 [data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
 [data-testid="stMain"] .entities { font-size: 1.5rem !important; line-height: 2.6 !important; }
+/* at this size a long menu name would be cut to "Memory over dist…": let it wrap instead */
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] * { white-space: normal !important; overflow: visible !important; line-height: 1.3; }
 </style>
 """
 # Session keys of our own (never widget keys): presenter mode as last chosen; the page shown last; each page's
