@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import random
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import torch
@@ -22,7 +21,7 @@ from torch.nn import functional as F
 
 from rnn.live_training import BAD, GOOD, LABELS
 from rnn.text import Vocab
-from rnn.training import count_parameters, fit
+from rnn.training import count_parameters, fit, one_thread
 
 # What comes between the verdict and the answer: neutral phrases in random order, the last one cut to fit.
 PHRASES = ["we saw it", "after dinner", "with two friends", "in the old cinema", "on a rainy sunday",
@@ -123,17 +122,6 @@ def gradient_by_step_back(net: MemoryNet, batch: tuple[torch.Tensor, torch.Tenso
     F.cross_entropy(net.read(embedded), labels, reduction="sum").backward()
     net.zero_grad(set_to_none=True)
     return embedded.grad.norm(dim=-1).mean(0).flip(0).tolist()
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Torch on one core while inside, so one student's training leaves the other core to everyone else."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @dataclass

@@ -5,13 +5,26 @@ from __future__ import annotations
 import copy
 import random
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm import tqdm
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Torch on one core while inside (the count restored after), so one student's live training leaves the other
+    core to everyone else, and a time budget means one core's seconds."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def seed_everything(seed: int) -> None:

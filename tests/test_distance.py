@@ -8,9 +8,10 @@ from streamlit.testing.v1 import AppTest
 from rnn import viz_distance
 from rnn.distance import (CELLS, CLOSING, DISTANCES, EPOCHS, GATED, HIDDEN, SIMPLE, DistanceRun, Trained,
                           accuracy_story, accuracy_table, cell_story, cut_story, encode, examples, fresh_network,
-                          gradient_by_step_back, gradient_story, one_thread, reach, relative, sentence, train_all,
+                          gradient_by_step_back, gradient_story, reach, relative, sentence, train_all,
                           train_one, vocabulary)
 from rnn.live_training import BAD, GOOD
+from rnn.training import one_thread
 from tests.apptest import run_page
 from tests.serve import ROOT
 

@@ -22,7 +22,7 @@ from rnn.own.data import OwnData
 from rnn.own.model import (FEED_FORWARD_NAME, MAX_VOCAB, RNN_NAME, OwnConfig, OwnModel, OwnPair, OwnRNN, encode,
                            one_word_apart, tokens_of)
 from rnn.text import Vocab
-from rnn.training import count_parameters, fit
+from rnn.training import count_parameters, fit, one_thread
 
 DEFAULT_SECONDS = 45.0  # of one core, both networks together
 MAX_SECONDS = 60.0
@@ -99,14 +99,12 @@ class Training:
         started = time.monotonic()
         deadline = started + min(seconds, MAX_SECONDS)
         shares = {FEED_FORWARD_NAME: started + FEED_FORWARD_SHARE * min(seconds, MAX_SECONDS), RNN_NAME: deadline}
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the budget is one core's
         try:
-            with torch.random.fork_rng():  # fit seeds torch's global generator: keep that to ourselves
+            # the budget is one core's; fit seeds torch's global generator: keep that to ourselves
+            with one_thread(), torch.random.fork_rng():
                 for name, net in self.networks.items():
                     self._fit(name, net, shares[name], epochs, on_epoch)
         finally:
-            torch.set_num_threads(threads)
             self.seconds = round(time.monotonic() - started, 1)
 
     def _fit(self, name: str, net: nn.Module, deadline: float, epochs: int, on_epoch) -> None:
