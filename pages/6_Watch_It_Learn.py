@@ -1,9 +1,6 @@
 """Watch it learn: a tiny RNN and the video's feed-forward network trained live, side by side."""
-from contextlib import suppress
-
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from rnn import ui, viz
 from rnn.live_training import (DEFAULT_EPOCHS, LABELS, MAX_SLOTS, featured_sentence, fresh_networks, negation_data,
@@ -111,5 +108,4 @@ if "live_history" in st.session_state:
 else:
     st.caption("Press the button: training takes a few seconds.")
 
-with suppress(StreamlitAPIException):  # a page run on its own (AppTest) has no other pages to link to
-    st.page_link("pages/7_Memory_Over_Distance.py", label="Next: how far back can an RNN remember?", icon="📏")
+ui.page_link("pages/7_Memory_Over_Distance.py", "Next: how far back can an RNN remember?", "📏")

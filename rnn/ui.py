@@ -177,8 +177,8 @@ def own_model():
     return st.session_state.get(OWN_MODEL)
 
 
-def page_link(page: str, label: str, icon: str, query_params: dict[str, str]) -> None:
-    """A link to another page that opens it on query_params (a page run on its own, as in AppTest, has none)."""
+def page_link(page: str, label: str, icon: str, query_params: dict[str, str] | None = None) -> None:
+    """A link to another page, opened on query_params if given (a page run on its own, as in AppTest, has none)."""
     try:
         st.page_link(page, label=label, icon=icon, query_params=query_params)
     except StreamlitAPIException:
