@@ -157,3 +157,16 @@ def test_each_page_keeps_its_own_sentence(app_url, page):
     expect(page.locator('[data-testid="stMain"] input[type="text"]').first).to_have_value("not good, really bad",
                                                                                            timeout=15_000)
     assert_no_exception(page)
+
+
+def test_presenter_mode_shows_every_menu_name_whole(app_url, page):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{app_url}/?present=true")
+    wait_for_app(page)
+    menu = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]')
+    expect(menu).to_have_count(len(ui.menu()), timeout=15_000)
+    # at presenter size "Memory over distance" was cut to "Memory over dist…": no part of a link may overflow its box
+    cut = menu.evaluate_all("""links => links.flatMap(link => [...link.querySelectorAll(
+            'span:has(> [data-testid="stMarkdownContainer"]), [data-testid="stMarkdownContainer"] *')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => link.innerText))""")
+    assert cut == []
