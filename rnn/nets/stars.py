@@ -59,12 +59,15 @@ class StarsNet(nn.Module):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """-> (logits [B, C], prefix_logits [B, T, C], states [B, T, 2H])."""
         states = self.states(ids, lengths)
-        mask = (torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None]).unsqueeze(-1)
+        prefix_logits = self.prefix_head(self.dropout(states[..., : self.hidden_size]))
+        return self.head(self.pooled(states, lengths)), prefix_logits, states
+
+    def pooled(self, states: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """[max-pool ; mean-pool] of states [B, T, 2H] over each text's own length -> [B, 4H] (what a head reads)."""
+        mask = (torch.arange(states.shape[1], device=states.device)[None, :] < lengths[:, None]).unsqueeze(-1)
         max_pool = states.masked_fill(~mask, float("-inf")).max(dim=1).values
         mean_pool = states.sum(dim=1) / lengths[:, None].to(states.dtype)
-        pooled = self.dropout(torch.cat([max_pool, mean_pool], dim=-1))
-        prefix_logits = self.prefix_head(self.dropout(states[..., : self.hidden_size]))
-        return self.head(pooled), prefix_logits, states
+        return self.dropout(torch.cat([max_pool, mean_pool], dim=-1))
 
 
 def reverse_index(lengths: torch.Tensor, total: int) -> torch.Tensor:

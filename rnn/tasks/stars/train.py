@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from torch.nn import functional as F
 from rnn.checkpoint import bundle_dir, save_bundle
 from rnn.data.reviews import REVIEWS_CSV, SPLIT_CSV, read_reviews, read_split, split_reviews
 from rnn.data.sst import SST5_DIR, read_trees
-from rnn.nets.stars import StarsConfig, StarsPair
+from rnn.nets.stars import StarsConfig, StarsNet, StarsPair
 from rnn.tasks.stars.batches import Examples, all_logits, batches, make_examples
 from rnn.tasks.stars.metrics import (CONTRAST_FILE, contrast_probabilities, contrast_scores, objective,
                                      ordinal_penalty, read_contrast_pairs, scores, tune_offsets)
@@ -39,6 +40,21 @@ class TrainOptions:
     time_budget_s: float = 27 * 60
     seed: int = 1
     contrast_weight: float = 0.0  # model selection: objective + this x contrast polarity accuracy
+    phrase_head: bool = False  # labels >= classes are another corpus's phrases, read by a head of their own
+
+
+class WithPhraseHead(nn.Module):
+    """Training only: the RNN plus a second whole-text head for the labelled phrases of another corpus (SST-5).
+
+    Both heads read the same pooled states, so what the phrases teach the reader ("not bad" is good) reaches the
+    reviews' head; but the phrases' own star scale (no neutral, far fewer 5s) no longer pulls the reviews' head
+    away from the reviews' scale. The phrase head is thrown away after training: the bundle keeps the RNN.
+    """
+
+    def __init__(self, rnn: StarsNet):
+        super().__init__()
+        self.rnn = rnn
+        self.phrase_head = copy.deepcopy(rnn.head)
 
 
 def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: TrainOptions,
@@ -66,6 +82,7 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
 
     def ann_loss(module: nn.Module, batch) -> torch.Tensor:
         ids, _lengths, gold = batch
+        gold = gold % classes  # the bag of words has one head for reviews and phrases alike
         logits = module(ids)
         return F.cross_entropy(logits, gold) + opts.ordinal_weight * ordinal_penalty(logits, gold)
 
@@ -74,7 +91,13 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
         if opts.word_dropout:  # teach the <unk> embedding: words the model never saw must still read as something
             drop = (torch.rand(ids.shape) < opts.word_dropout) & (ids > 0)
             ids = ids.masked_fill(drop, Vocab.unk_id)
-        logits, prefix_logits, _ = module(ids, lengths)
+        rnn = module.rnn if isinstance(module, WithPhraseHead) else module
+        logits, prefix_logits, states = rnn(ids, lengths)
+        if isinstance(module, WithPhraseHead):
+            phrase = gold >= classes
+            if phrase.any():
+                logits = torch.where(phrase[:, None], module.phrase_head(rnn.pooled(states, lengths)), logits)
+            gold = gold % classes
         mask = torch.arange(ids.shape[1])[None, :] < lengths[:, None]
         prefix_gold = gold[:, None].expand_as(mask)
         prefix = F.cross_entropy(prefix_logits[mask], prefix_gold[mask])
@@ -86,7 +109,8 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
     ann_fit = fit(net.ann, loss_of=ann_loss, validate=validate_with("ann"), epochs=opts.ann_epochs, lr=opts.lr,
                   time_budget_s=opts.time_budget_s / 6, **common)
     print("training the recurrent network", file=sys.stderr)
-    rnn_fit = fit(net.rnn, loss_of=rnn_loss, validate=validate_with("rnn"), epochs=opts.epochs, lr=opts.lr,
+    trainee = WithPhraseHead(net.rnn) if opts.phrase_head else net.rnn
+    rnn_fit = fit(trainee, loss_of=rnn_loss, validate=validate_with("rnn"), epochs=opts.epochs, lr=opts.lr,
                   time_budget_s=opts.time_budget_s, **common)
     net.eval()
     # the bundle stores float16: tune and measure the weights that ship (near-ties in a pair can flip otherwise)
@@ -127,6 +151,9 @@ def option_parser(task: str, description: str) -> argparse.ArgumentParser:
                    help="start from this trained bundle (its vocabulary and sizes) instead of from scratch")
     p.add_argument("--contrast-weight", type=float, default=d.contrast_weight,
                    help="pick the epoch by the validation objective plus this times the contrast polarity accuracy")
+    p.add_argument("--phrase-head", action="store_true",
+                   help="with added phrases: train them through a head of their own, so the reviews' head keeps the "
+                        "reviews' star scale (the head is dropped after training)")
     p.add_argument("--contrast", type=Path, default=CONTRAST_FILE,
                    help="minimal pairs scored every epoch and on the card (default: the repo's hand-written set)")
     return p
@@ -135,7 +162,8 @@ def option_parser(task: str, description: str) -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace) -> TrainOptions:
     return TrainOptions(epochs=args.epochs, ann_epochs=args.ann_epochs, batch_size=args.batch_size, lr=args.lr,
                         ordinal_weight=args.ordinal_weight, prefix_weight=args.prefix_weight,
-                        time_budget_s=args.time_budget, seed=args.seed, contrast_weight=args.contrast_weight)
+                        time_budget_s=args.time_budget, seed=args.seed, contrast_weight=args.contrast_weight,
+                        phrase_head=args.phrase_head)
 
 
 def train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels: list[str],
@@ -229,7 +257,7 @@ def train_cli(argv: list[str]) -> int:
     if args.sst_phrases:
         phrases = [(w, y) for w, y in sst_phrases(args.sst_phrases) if not (args.sst_skip_neutral and y == 2)][: args.limit]
         train_tokens += [list(w) for w, _ in phrases]
-        train_labels += [y for _, y in phrases]
+        train_labels += [y + (len(STAR_LABELS) if args.phrase_head else 0) for _, y in phrases]
         data = {**data, "name": data["name"] + f", plus {len(phrases):,} labelled phrases of the SST-5 train trees",
                 "licence": data["licence"] + " (reviews); SST-5: no explicit licence, research use",
                 "attribution": data["attribution"] + " SST-5: Socher et al. 2013."}
