@@ -158,9 +158,15 @@ class _FirstWordReplaced:
         self.net, self.word, self.started = net, word, False
 
     def step(self, prev, hidden, enc):
+        return self.net.step(self._fed(prev), hidden, enc)
+
+    def best_next(self, prev, hidden, enc, totals, k):
+        return self.net.best_next(self._fed(prev), hidden, enc, totals, k)
+
+    def _fed(self, prev):
         if not self.started:
             self.started, prev = True, torch.full_like(prev, self.word)
-        return self.net.step(prev, hidden, enc)
+        return prev
 
 
 def test_a_greedy_decoder_forced_to_start_with_a_word_goes_on_greedily(model):
