@@ -5,12 +5,15 @@ starts with setup_page(). This is the only module in rnn/ that imports streamlit
 """
 from __future__ import annotations
 
+import functools
 import gc
+import json
 import re
 from pathlib import Path
 from typing import Callable, NamedTuple, TypeVar
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
@@ -328,6 +331,15 @@ def card_table(card: dict) -> pd.DataFrame:
                          for key in table.columns}, index=table.index)
 
 
+@functools.lru_cache(maxsize=16)
+def _card_views(card_json: str) -> tuple[pd.DataFrame, go.Figure | None]:
+    """The card's score table and training-curve figure, built once per card (a card never changes while the
+    app runs; both are only read afterwards). Keyed by the card's JSON: a rebuilt bundle gets its own."""
+    card = json.loads(card_json)
+    curve = card.get("curve") or []
+    return card_table(card), viz.training_curve(curve, card.get("headline", {}).get("key")) if curve else None
+
+
 def model_card(card: dict | None) -> None:
     """The model card: measured scores beside the baselines, the training curve, data, licence, command."""
     st.subheader("Model card")
@@ -341,12 +353,11 @@ def model_card(card: dict | None) -> None:
     where = card.get("trained_on")
     cols[2].metric("Training time", f"{card.get('train_seconds', 0) / 60:.0f} min", help=f"Trained on: {where}." if where else None)
     st.caption(f"Score: {headline_text(card)}. Measured on data the model never trained on.")
-    st.table(card_table(card))  # a plain table wraps its long row names, so a phone still shows the numbers
+    table, curve = _card_views(json.dumps(card, sort_keys=True))
+    st.table(table)  # a plain table wraps its long row names, so a phone still shows the numbers
     with st.expander("How it was trained"):
-        curve = card.get("curve") or []
-        if curve:
-            key = card.get("headline", {}).get("key")
-            chart(viz.training_curve(curve, key), key=f"curve-{card.get('task', '')}",
+        if curve is not None:
+            chart(curve, key=f"curve-{card.get('task', '')}",
                   alt="Training loss falling epoch by epoch, with the validation score beside it.")
         data = card.get("data", {})
         st.markdown(

@@ -17,8 +17,14 @@ FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=15)
 DIVERGING = "RdBu"  # hidden units: negative red, positive blue, zero white
 
 
+# Plotly checks every property of a figure while building it: about four fifths of a chart's cost on a page
+# rerun. The figures are fixed code, not user input, so the test suite builds every one of them checked
+# (tests/conftest.py turns this on, for the pages it runs too) and the app skips the check on students' reruns.
+VALIDATE = False
+
+
 def figure(data: list[dict], title: str, height: int, frames: list[dict] | None = None, **layout) -> go.Figure:
-    """One figure in the app's look, built from plain dicts and validated once.
+    """One figure in the app's look, built from plain dicts in one go (checked only when VALIDATE is on).
 
     Plotly's graph objects re-validate on every update call (update_layout, update_xaxes, ...): built that way a
     page's charts took most of its rerun. Traces are dicts with a "type"; layout keys are plotly's own and
@@ -40,7 +46,7 @@ def figure(data: list[dict], title: str, height: int, frames: list[dict] | None 
     for name, axis in merged.items():
         if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
             merged[name] = {"fixedrange": True, **axis}
-    return go.Figure(dict(data=data, layout=merged, frames=frames or []))
+    return go.Figure(dict(data=data, layout=merged, frames=frames or []), _validate=VALIDATE)
 
 
 def percent(probability: float) -> str:
