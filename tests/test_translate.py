@@ -146,6 +146,56 @@ def test_a_decoder_step_at_inference_gives_nn_grus_numbers():
         assert a.shape == b.shape and torch.allclose(a, b.detach(), atol=1e-6)
 
 
+@pytest.mark.parametrize("members", [1, 2])
+def test_a_beam_step_finds_the_same_best_extensions_as_the_whole_vocabulary(members):
+    """best_next skips the adaptive softmax's clusters that cannot reach the k best: the same k as a top k over every
+    word, on peaked distributions (clusters skipped) and flat ones (clusters needed) alike."""
+    from rnn.nets.seq2seq import Seq2SeqConfig, build, select
+
+    torch.manual_seed(members)
+    net = build(Seq2SeqConfig(src_vocab=20, tgt_vocab=60, emb=32, enc_hidden=6, dec_hidden=10, cutoffs=(4, 30),
+                              members=members)).eval()
+    skipped = needed = 0
+    with torch.inference_mode():
+        for trial in range(40):
+            width = 1 + trial % 4
+            enc = select(net.encode(torch.randint(3, 20, (1, 5)), torch.tensor([5])), torch.zeros(width, dtype=torch.long))
+            hidden = enc.start * (1 + trial % 3) + torch.randn_like(enc.start) * (trial % 5)
+            prev, totals = torch.randint(3, 60, (width,)), -torch.rand(width) * 3
+            scale = 10.0 if trial % 2 else 1.0  # sharper output layer: most steps need the head alone
+            for member in getattr(net, "members", [net]):
+                member.out.head.weight.mul_(scale)
+            logp, full_hidden, _ = net.step(prev, hidden, enc)
+            values, flat = (totals[:, None] + logp).flatten().topk(2 * width)
+            best, new_hidden = net.best_next(prev, hidden, enc, totals, 2 * width)
+            for member in getattr(net, "members", [net]):
+                member.out.head.weight.div_(scale)
+            assert list(zip(best.rows, best.words)) == [divmod(i, 60) for i in flat.tolist()]
+            assert best.totals == pytest.approx(values.tolist(), abs=1e-5) and torch.equal(new_hidden, full_hidden)
+            rare = (totals[:, None] + logp[:, 4:]).max()  # the best word outside the head
+            skipped, needed = skipped + bool(values[-1] > rare), needed + bool(values[-1] <= rare)
+    assert skipped and needed  # some steps could skip the rare words, others needed them
+
+
+def test_inference_follows_weights_that_change_after_it_ran():
+    """The decoder's contiguous weight copies are remade when training changes the weights."""
+    from rnn.nets.seq2seq import Seq2Seq, Seq2SeqConfig
+
+    torch.manual_seed(0)
+    net = Seq2Seq(Seq2SeqConfig(src_vocab=20, tgt_vocab=30, emb=8, enc_hidden=6, dec_hidden=10)).eval()
+    enc = net.encode(torch.randint(3, 20, (2, 5)), torch.tensor([5, 3]))
+    prev, hidden = torch.randint(3, 30, (2,)), torch.randn(1, 2, 10)
+    with torch.inference_mode():
+        net.step(prev, hidden, enc)
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(0.1)
+    with torch.inference_mode():
+        after = net.step(prev, hidden, enc)
+    reference = net.step(prev, hidden, enc)  # with gradients on: nn.Linear and nn.GRU themselves
+    assert all(torch.allclose(a, b.detach(), atol=1e-5) for a, b in zip(after, reference))
+
+
 def _ensemble(tiny, tmp_path, second: Path) -> translate.Translator:
     data, out, _ = tiny
     assert translate.train_cli(["--data", str(data), "--out", str(tmp_path / "ensemble"), "--beam", "2",

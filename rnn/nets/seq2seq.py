@@ -76,7 +76,7 @@ class Seq2Seq(nn.Module):
         if version != weight._version or weight_t is None:
             weight_t = weight.detach().t().contiguous()
             self._transposed[id(weight)] = (weight._version, weight_t)
-        flat = x.reshape(-1, x.size(-1))
+        flat = x.reshape(math.prod(x.shape[:-1]), x.size(-1))
         out = flat @ weight_t if bias is None else torch.addmm(bias, flat, weight_t)
         return out.view(*x.shape[:-1], out.size(-1))
 
