@@ -280,3 +280,37 @@ def test_sst_phrases_join_the_reviews_and_the_majority_baseline_counts_reviews_o
     assert "SST-5" in card["data"]["name"]
     # the reviews' most common class is 5 stars (the phrases' would be neutral): the 2 valid reviews are 5 stars
     assert card["baselines"]["Always the most common class"]["accuracy"] == 1.0
+
+
+def test_a_phrase_trains_the_phrase_head_and_the_reader_never_the_reviews_head():
+    from rnn.nets.stars import StarsConfig, StarsNet
+    from rnn.tasks.stars.train import WithPhraseHead
+
+    torch.manual_seed(0)
+    trainee = WithPhraseHead(StarsNet(StarsConfig(vocab_size=12, embed=4, hidden=3)))
+    assert torch.equal(trainee.phrase_head.weight, trainee.rnn.head.weight)  # both heads start alike
+    ids, lengths = torch.tensor([[3, 4, 5], [6, 7, 0]]), torch.tensor([3, 2])
+    logits, _, gold = trainee(ids, lengths, torch.tensor([5 + 4, 5 + 0]))  # two phrases: 5 stars and 1 star
+    assert gold.tolist() == [4, 0]
+    torch.nn.functional.cross_entropy(logits, gold).backward()
+    assert trainee.rnn.head.weight.grad is None or not trainee.rnn.head.weight.grad.any()
+    assert trainee.phrase_head.weight.grad.any() and trainee.rnn.embedding.weight.grad.any()
+    trainee.zero_grad()
+    logits, _, gold = trainee(ids, lengths, torch.tensor([4, 0]))  # two reviews: the reviews' head
+    torch.nn.functional.cross_entropy(logits, gold).backward()
+    phrase_grad = trainee.phrase_head.weight.grad
+    assert trainee.rnn.head.weight.grad.any() and (phrase_grad is None or not phrase_grad.any())
+
+
+def test_a_phrase_head_run_ships_the_same_bundle_shape(tmp_path):
+    (tmp_path / "train.txt").write_text("\n".join(TREES) + "\n")
+    rows = [(t, 5) for t in GOOD] + [(t, 1) for t in BAD[:2]]
+    write_reviews(tmp_path / "reviews.csv", rows)
+    (tmp_path / "split.csv").write_text("id,split\n" + "".join(f"{i},{'valid' if i < 2 else 'train'}\n" for i in range(len(rows))))
+    args = ["--data", str(tmp_path / "reviews.csv"), "--split", str(tmp_path / "split.csv"), "--sst-phrases", str(tmp_path),
+            "--epochs", "1", "--ann-epochs", "1", "--embed", "8", "--hidden", "4", "--min-freq", "1"]
+    assert stars.train_cli([*args, "--out", str(tmp_path / "plain")]) == 0
+    assert stars.train_cli([*args, "--phrase-head", "--out", str(tmp_path / "heads")]) == 0
+    plain, heads = stars.load(tmp_path / "plain"), stars.load(tmp_path / "heads")
+    assert heads.net.state_dict().keys() == plain.net.state_dict().keys()  # the phrase head stays behind
+    assert "--phrase-head" in heads.bundle.card["command"] and stars.predict(heads, "Not bad at all").stars in range(1, 6)

@@ -56,6 +56,15 @@ class WithPhraseHead(nn.Module):
         self.rnn = rnn
         self.phrase_head = copy.deepcopy(rnn.head)
 
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, gold: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(whole-text logits, a phrase's (gold >= classes) from the phrase head; prefix logits; gold as 0..classes-1)."""
+        logits, prefix_logits, states = self.rnn(ids, lengths)
+        classes = logits.shape[1]
+        phrase = gold >= classes
+        if phrase.any():
+            logits = torch.where(phrase[:, None], self.phrase_head(self.rnn.pooled(states, lengths)), logits)
+        return logits, prefix_logits, gold % classes
+
 
 def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: TrainOptions,
                score: Callable[[dict], float], vocab: Vocab | None = None,
@@ -91,13 +100,10 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
         if opts.word_dropout:  # teach the <unk> embedding: words the model never saw must still read as something
             drop = (torch.rand(ids.shape) < opts.word_dropout) & (ids > 0)
             ids = ids.masked_fill(drop, Vocab.unk_id)
-        rnn = module.rnn if isinstance(module, WithPhraseHead) else module
-        logits, prefix_logits, states = rnn(ids, lengths)
         if isinstance(module, WithPhraseHead):
-            phrase = gold >= classes
-            if phrase.any():
-                logits = torch.where(phrase[:, None], module.phrase_head(rnn.pooled(states, lengths)), logits)
-            gold = gold % classes
+            logits, prefix_logits, gold = module(ids, lengths, gold)
+        else:
+            logits, prefix_logits, _ = module(ids, lengths)
         mask = torch.arange(ids.shape[1])[None, :] < lengths[:, None]
         prefix_gold = gold[:, None].expand_as(mask)
         prefix = F.cross_entropy(prefix_logits[mask], prefix_gold[mask])
