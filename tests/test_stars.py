@@ -314,3 +314,29 @@ def test_a_phrase_head_run_ships_the_same_bundle_shape(tmp_path):
     plain, heads = stars.load(tmp_path / "plain"), stars.load(tmp_path / "heads")
     assert heads.net.state_dict().keys() == plain.net.state_dict().keys()  # the phrase head stays behind
     assert "--phrase-head" in heads.bundle.card["command"] and stars.predict(heads, "Not bad at all").stars in range(1, 6)
+
+
+def test_teacher_targets_are_the_teachers_mean_for_reviews_and_the_label_for_phrases(tiny):
+    from rnn.tasks.stars.model import encode
+    from rnn.tasks.stars.train import teacher_targets
+
+    _root, teacher = tiny
+    tokens = [["great", "fit"], [], ["not", "bad"]]  # the empty text is left out, as make_examples leaves it out
+    targets = teacher_targets([teacher, teacher], tokens, [4, 1, 5 + 3], taught=2, classes=5)
+    ids = torch.tensor([encode(teacher.config, teacher.vocab, ["great", "fit"])])
+    with torch.inference_mode():
+        review = torch.softmax(teacher.net.rnn(ids, torch.tensor([2]))[0][0], -1)
+    assert targets.shape == (2, 5)
+    assert torch.allclose(targets[0], review, atol=1e-6)  # two copies of one teacher: its own distribution
+    assert targets[1].tolist() == [0, 0, 0, 1, 0]  # a phrase (label 5 + 3) keeps its label, 4 stars
+
+
+def test_a_distilled_run_names_its_teachers_on_the_card(tiny, tmp_path):
+    root, _model = tiny
+    out = tmp_path / "student"
+    assert stars.train_cli(["--data", str(root / "reviews.csv"), "--split", str(root / "split.csv"), "--out", str(out),
+                            "--epochs", "1", "--ann-epochs", "1", "--embed", "8", "--hidden", "6", "--min-freq", "1",
+                            "--teacher", str(root / "bundle"), "--teacher-weight", "0.7"]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert card["model"].endswith("distilled from 1 network (weight 0.7)") and len(card["teachers"]) == 1
+    assert card["teachers"][0]["command"].startswith("python -m rnn.train stars --data")

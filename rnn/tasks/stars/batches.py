@@ -17,6 +17,7 @@ from rnn.text import MAX_TOKENS, Vocab
 class Examples:
     ids: list[list[int]]  # every list non-empty, at most MAX_TOKENS long
     labels: list[int]
+    targets: torch.Tensor | None = None  # [N, classes]: a distribution to learn instead of the label (distillation)
 
 
 def make_examples(config: StarsConfig, vocab: Vocab, token_lists: Sequence[Sequence[str]], labels: Sequence[int]) -> Examples:
@@ -33,8 +34,9 @@ def collate(ids: Sequence[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     return padded, lengths
 
 
-def batches(data: Examples, batch_size: int, epoch: int) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-    """Shuffled (seeded by epoch), bucketed by length so little time goes into padding."""
+def batches(data: Examples, batch_size: int, epoch: int) -> list[tuple[torch.Tensor, ...]]:
+    """(ids, lengths, labels, targets) batches, shuffled (seeded by epoch), bucketed by length so little time goes into
+    padding; targets is None when data has none."""
     rng = random.Random(epoch)
     order = list(range(len(data.ids)))
     rng.shuffle(order)
@@ -45,7 +47,8 @@ def batches(data: Examples, batch_size: int, epoch: int) -> list[tuple[torch.Ten
         for b in range(0, len(chunk), batch_size):
             members = chunk[b : b + batch_size]
             ids, lengths = collate([data.ids[i] for i in members])
-            out.append((ids, lengths, torch.tensor([data.labels[i] for i in members])))
+            targets = None if data.targets is None else data.targets[members]
+            out.append((ids, lengths, torch.tensor([data.labels[i] for i in members]), targets))
     rng.shuffle(out)
     return out
 

@@ -21,7 +21,7 @@ from rnn.nets.stars import StarsConfig, StarsNet, StarsPair
 from rnn.tasks.stars.batches import Examples, all_logits, batches, make_examples
 from rnn.tasks.stars.metrics import (CONTRAST_FILE, contrast_probabilities, contrast_scores, objective,
                                      ordinal_penalty, read_contrast_pairs, scores, tune_offsets)
-from rnn.tasks.stars.model import STAR_LABELS, TASK, load
+from rnn.tasks.stars.model import STAR_LABELS, TASK, StarsModel, load
 from rnn.text import Vocab, words
 from rnn.training import count_parameters, fit
 
@@ -41,6 +41,7 @@ class TrainOptions:
     seed: int = 1
     contrast_weight: float = 0.0  # model selection: objective + this x contrast polarity accuracy
     phrase_head: bool = False  # labels >= classes are another corpus's phrases, read by a head of their own
+    teacher_weight: float = 0.5  # with targets (teachers' distributions): their share of what the RNN learns
 
 
 class WithPhraseHead(nn.Module):
@@ -90,13 +91,13 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
         return validate
 
     def ann_loss(module: nn.Module, batch) -> torch.Tensor:
-        ids, _lengths, gold = batch
+        ids, _lengths, gold, _targets = batch
         gold = gold % classes  # the bag of words has one head for reviews and phrases alike
         logits = module(ids)
         return F.cross_entropy(logits, gold) + opts.ordinal_weight * ordinal_penalty(logits, gold)
 
     def rnn_loss(module: nn.Module, batch) -> torch.Tensor:
-        ids, lengths, gold = batch
+        ids, lengths, gold, targets = batch
         if opts.word_dropout:  # teach the <unk> embedding: words the model never saw must still read as something
             drop = (torch.rand(ids.shape) < opts.word_dropout) & (ids > 0)
             ids = ids.masked_fill(drop, Vocab.unk_id)
@@ -107,7 +108,12 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
         mask = torch.arange(ids.shape[1])[None, :] < lengths[:, None]
         prefix_gold = gold[:, None].expand_as(mask)
         prefix = F.cross_entropy(prefix_logits[mask], prefix_gold[mask])
-        return F.cross_entropy(logits, gold) + opts.ordinal_weight * ordinal_penalty(logits, gold) + opts.prefix_weight * prefix
+        if targets is None:
+            whole = F.cross_entropy(logits, gold)
+        else:  # the true stars blended with the teachers' distribution
+            blend = (1 - opts.teacher_weight) * F.one_hot(gold, classes) + opts.teacher_weight * targets
+            whole = -(blend * torch.log_softmax(logits, -1)).sum(-1).mean()
+        return whole + opts.ordinal_weight * ordinal_penalty(logits, gold) + opts.prefix_weight * prefix
 
     common = dict(train_batches=lambda epoch: batches(train, opts.batch_size, epoch), monitor="objective",
                   patience=opts.patience, seed=opts.seed, weight_decay=opts.weight_decay)
@@ -157,6 +163,11 @@ def option_parser(task: str, description: str) -> argparse.ArgumentParser:
                    help="start from this trained bundle (its vocabulary and sizes) instead of from scratch")
     p.add_argument("--contrast-weight", type=float, default=d.contrast_weight,
                    help="pick the epoch by the validation objective plus this times the contrast polarity accuracy")
+    p.add_argument("--teacher", nargs="+", type=Path, default=[], metavar="BUNDLE",
+                   help="distil: the RNN also learns these trained bundles' mean star distribution for each review "
+                        "(each reads it with its own vocabulary); added phrases keep their own label")
+    p.add_argument("--teacher-weight", type=float, default=d.teacher_weight,
+                   help="with --teacher: the teachers' share of the target (the rest is the review's own stars)")
     p.add_argument("--phrase-head", action="store_true",
                    help="with added phrases: train them through a head of their own, so the reviews' head keeps the "
                         "reviews' star scale (the head is dropped after training)")
@@ -169,7 +180,7 @@ def _options(args: argparse.Namespace) -> TrainOptions:
     return TrainOptions(epochs=args.epochs, ann_epochs=args.ann_epochs, batch_size=args.batch_size, lr=args.lr,
                         ordinal_weight=args.ordinal_weight, prefix_weight=args.prefix_weight,
                         time_budget_s=args.time_budget, seed=args.seed, contrast_weight=args.contrast_weight,
-                        phrase_head=args.phrase_head)
+                        phrase_head=args.phrase_head, teacher_weight=args.teacher_weight)
 
 
 def train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels: list[str],
@@ -189,6 +200,9 @@ def train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels:
         config = StarsConfig(vocab_size=len(vocab), labels=labels, embed=args.embed, hidden=args.hidden)
         start_net = None
     train = make_examples(config, vocab, train_tokens, train_labels)
+    teachers = [load(directory, task) for directory in args.teacher]
+    if teachers:
+        train.targets = teacher_targets(teachers, train_tokens, train_labels, len(majority_labels), config.classes)
     valid = make_examples(config, vocab, valid_tokens, valid_labels)
     print(f"{len(train.ids)} training / {len(valid.ids)} validation examples, vocabulary {len(vocab)}", file=sys.stderr)
     contrast = read_contrast_pairs(args.contrast) if args.contrast else []
@@ -225,9 +239,28 @@ def train_and_save(task: str, argv: list[str], args: argparse.Namespace, labels:
     }
     if contrast:
         card["contrast_pairs"] = len(contrast)
+    if teachers:
+        card["model"] += (f", distilled from {len(teachers)} network{'s' if len(teachers) > 1 else ''} "
+                          f"(weight {args.teacher_weight:g})")
+        card["teachers"] = [{"model": t.bundle.card.get("title", "") + ": " + t.bundle.card.get("model", ""),
+                             "command": t.bundle.card.get("command", "")} for t in teachers]
     save_bundle(args.out, net, config, {"words": vocab}, card)
     print(f"saved {args.out}: RNN {metric_row}; feed-forward {card['baselines']}", file=sys.stderr)
     return 0
+
+
+def teacher_targets(teachers: Sequence[StarsModel], token_lists: Sequence[Sequence[str]], labels: Sequence[int],
+                    taught: int, classes: int) -> torch.Tensor:
+    """[N, classes] for the examples make_examples keeps (non-empty texts): the teachers' mean star distribution for the
+    first `taught` texts (the reviews, each teacher reading with its own vocabulary), the label itself for the rest."""
+    kept = [i for i, tokens in enumerate(token_lists) if tokens]
+    reviews, phrases = [i for i in kept if i < taught], [i for i in kept if i >= taught]
+    targets = torch.zeros(len(token_lists), classes)
+    for teacher in teachers:
+        data = make_examples(teacher.config, teacher.vocab, [token_lists[i] for i in reviews], [0] * len(reviews))
+        targets[reviews] += torch.softmax(all_logits(teacher.net, data, "rnn"), -1) / len(teachers)
+    targets[phrases] = F.one_hot(torch.tensor([labels[i] % classes for i in phrases], dtype=torch.long), classes).float()
+    return targets[kept]
 
 
 def _majority(valid_labels: list[int], train_labels: list[int], classes: int) -> dict[str, float]:
