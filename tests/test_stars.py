@@ -340,3 +340,28 @@ def test_a_distilled_run_names_its_teachers_on_the_card(tiny, tmp_path):
     card = json.loads((out / "card.json").read_text())
     assert card["model"].endswith("distilled from 1 network (weight 0.7)") and len(card["teachers"]) == 1
     assert card["teachers"][0]["command"].startswith("python -m rnn.train stars --data")
+
+
+def test_the_blended_loss_is_the_plain_one_without_teachers_and_the_soft_one_with_weight_one():
+    from rnn.tasks.stars.train import blended_cross_entropy
+
+    logits, gold = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 0.0]]), torch.tensor([0, 2])
+    soft = torch.tensor([[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])
+    log_p = torch.log_softmax(logits, -1)
+    assert torch.isclose(blended_cross_entropy(logits, gold, None, 0.5), torch.nn.functional.cross_entropy(logits, gold))
+    assert torch.isclose(blended_cross_entropy(logits, gold, soft, 1.0), -(soft * log_p).sum(-1).mean())
+    # half and half: row 1 learns 0.75 / 0.25 / 0, row 2 its gold class alone (the teacher agrees)
+    half = -(0.75 * log_p[0, 0] + 0.25 * log_p[0, 1] + log_p[1, 2]) / 2
+    assert torch.isclose(blended_cross_entropy(logits, gold, soft, 0.5), half)
+
+
+def test_each_batch_carries_the_targets_of_its_own_examples():
+    from rnn.tasks.stars.batches import Examples, batches
+
+    ids = [[3 + i] * (1 + i % 4) for i in range(10)]  # example i reads word 3 + i
+    targets = torch.eye(5)[[i % 5 for i in range(10)]] * torch.arange(1, 11)[:, None]  # row i: i + 1 at class i % 5
+    data = Examples(ids, [i % 5 for i in range(10)], targets)
+    for batch_ids, _lengths, labels, batch_targets in batches(data, 3, epoch=1):
+        assert (batch_targets.sum(-1) - 1).tolist() == (batch_ids[:, 0] - 3).tolist()
+        assert batch_targets.argmax(-1).tolist() == labels.tolist()
+    assert all(b[3] is None for b in batches(Examples(ids, [0] * 10), 3, epoch=1))

@@ -263,7 +263,7 @@ def best_extensions(outputs: list[tuple[Seq2Seq, torch.Tensor]], totals: torch.T
         # a little slack below the threshold: the bound and the words' totals are rounded differently
         if float(head[:, shortlist + i].max()) < threshold - 1e-4:
             continue
-        words = [net.cluster_log_probs(i, features, head) for (net, features), head in zip(outputs, heads)]
+        words = [net.cluster_log_probs(i, features, own) for (net, features), own in zip(outputs, heads)]
         columns.append(totals[:, None] + _mean_of_probabilities(words))
         ids.append(torch.arange(start, stop))
     scored, vocab_ids = torch.cat(columns, dim=1), torch.cat(ids)

@@ -67,6 +67,16 @@ class WithPhraseHead(nn.Module):
         return logits, prefix_logits, gold % classes
 
 
+def blended_cross_entropy(logits: torch.Tensor, gold: torch.Tensor, targets: torch.Tensor | None,
+                          weight: float) -> torch.Tensor:
+    """Cross-entropy against (1 - weight) x the gold class + weight x targets (the teachers' distribution);
+    the plain cross-entropy when there are no targets."""
+    if targets is None:
+        return F.cross_entropy(logits, gold)
+    blend = (1 - weight) * F.one_hot(gold, logits.shape[1]) + weight * targets
+    return -(blend * torch.log_softmax(logits, -1)).sum(-1).mean()
+
+
 def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: TrainOptions,
                score: Callable[[dict], float], vocab: Vocab | None = None,
                contrast: Sequence[tuple[str, str]] = (), start: StarsPair | None = None) -> tuple[StarsPair, dict]:
@@ -108,11 +118,7 @@ def train_pair(config: StarsConfig, train: Examples, valid: Examples, opts: Trai
         mask = torch.arange(ids.shape[1])[None, :] < lengths[:, None]
         prefix_gold = gold[:, None].expand_as(mask)
         prefix = F.cross_entropy(prefix_logits[mask], prefix_gold[mask])
-        if targets is None:
-            whole = F.cross_entropy(logits, gold)
-        else:  # the true stars blended with the teachers' distribution
-            blend = (1 - opts.teacher_weight) * F.one_hot(gold, classes) + opts.teacher_weight * targets
-            whole = -(blend * torch.log_softmax(logits, -1)).sum(-1).mean()
+        whole = blended_cross_entropy(logits, gold, targets, opts.teacher_weight)
         return whole + opts.ordinal_weight * ordinal_penalty(logits, gold) + opts.prefix_weight * prefix
 
     common = dict(train_batches=lambda epoch: batches(train, opts.batch_size, epoch), monitor="objective",
