@@ -104,6 +104,92 @@ def search_tree(result: translate.TranslateResult, text: str) -> None:
         st.markdown("\n".join(f"- {line}" for line in beam_tree.narration(forced, ui.plain)))
 
 
+def encoder_tab(result: translate.TranslateResult) -> None:
+    """The Encoder reads tab: the encoder's memory word by word, and the first French word it would allow."""
+    trace = result.trace
+    st.markdown("The encoder reads **every** English word before the decoder writes anything. After each word it "
+                "holds a hidden state: its memory of the sentence so far. The decoder starts from the final memory.")
+    units = min(48, trace.hidden.shape[1])
+    ui.chart(
+        viz.word_heatmap(trace.hidden[:, :units], [str(u + 1) for u in range(units)], viz.numbered(trace.tokens),
+                 "Encoder memory after each word",
+                 viz.DIVERGING, "after %{y}<br>unit %{x}: %{z:.2f}", zmid=0.0), key="encoder_states")
+    st.caption(f"The first {units} of its {trace.hidden.shape[1]} hidden units. Blue: positive, red: negative. Rows change as each new word arrives: that is the memory updating. "
+               "A second RNN also reads the sentence right to left (not shown) so each word knows what follows it.")
+    st.markdown("**Why the decoder must wait.** If the English stopped after each word, the first French word would be:")
+    ui.chart(viz.readout_heatmap(trace, title=""), key="first_word")
+    changes = translate.first_word_changes(trace)
+    if len(changes) > 1:
+        steps = "; ".join(f"after “{ui.plain(trace.tokens[i])}” it becomes *{ui.plain(word)}*" for i, word in changes[1:])
+        st.caption(f"After “{ui.plain(trace.tokens[0])}” alone the first French word would be "
+                   f"*{ui.plain(changes[0][1])}*; {steps}. A word further on changed how the sentence must start: "
+                   "that is why the decoder waits for the encoder to read to the end.")
+    elif changes:
+        st.caption(f"Here the first French word is *{ui.plain(changes[0][1])}* whatever comes next, but that is "
+                   "not always so: in *My grandmother lives in a small village.* it starts as *Mon* and becomes "
+                   "*Ma* once *grandmother* arrives. The decoder cannot know in advance, so it waits for the end.")
+
+
+def decoder_tab(result: translate.TranslateResult) -> None:
+    """The Decoder writes tab: one step of the decoder, its next-word bars and where it looked."""
+    st.markdown("The decoder writes one French word at a time. At each step it scores every word it knows; "
+                "it takes into account what it has already written and where it looks in the English.")
+    steps = len(result.target)
+    index = st.select_slider("Step", options=list(range(steps)), value=0,
+                             format_func=lambda i: f"{i + 1}. {result.target[i]}"
+                             + (f" → {result.replaced[i][1]}" if i in result.replaced else ""),
+                             key=f"step-{hash(tuple(result.target))}") if steps > 1 else 0
+    written = translate.detokenize(result.written()[:index])
+    st.markdown("**Written so far:**")
+    st.text(written or "(nothing yet: the decoder starts from the encoder's final memory)")
+    left, right = st.columns(2)
+    with left:
+        ui.chart(viz.prob_bars(result.steps[index], f"Step {index + 1}: next French word",
+                                      highlight=result.target[index]), key="step_bars")
+    with right:
+        looks = dict(zip(viz.numbered(result.source), result.attention[index].tolist()))
+        top = dict(sorted(looks.items(), key=lambda kv: -kv[1])[:5])
+        ui.chart(viz.prob_bars(top, "…while looking at these English words"),
+                        key="step_attention")
+    st.caption("`<eos>` is the word that ends the sentence: the decoder stops when it chooses it. The bars "
+               "show the model's probabilities along the chosen translation.")
+
+
+def attention_tab(result: translate.TranslateResult) -> None:
+    """The Attention tab: where the decoder read from, and (asked for) which words each French word needed."""
+    ui.chart(
+        viz.word_heatmap(result.attention, viz.numbered(result.source), viz.numbered(result.target),
+                 "Where the decoder looked (English across, French down)", "Blues",
+                 "writing %{y}<br>looking at %{x}: %{z:.0%}"), key="attention_map")
+    st.caption("This network's attention is all or nothing: at each step it reads from a single English position "
+               "(the weights really are 100 % and 0 %, not rounded; hover for the exact values). And that position "
+               "is not always the word being translated: the bidirectional encoder's state at a word also holds "
+               "what it read before and after it, so the decoder may find *tomorrow* by looking at the final “.”. "
+               "Attention shows where the decoder read from, which is often, not always, the word it translates.")
+    st.caption("Each row is one French word being written; dark squares are the English words it attended to. "
+               "Word order differs between the languages, so the dark squares do not always follow the diagonal.")
+    st.markdown("**Attention or attribution?** Attention shows where the decoder *read from* while writing a French "
+                "word. Attribution asks which English words that French word *needed*: take one away (replace it "
+                "by an unknown word), and see how much the decoder's probability of writing it changes.")
+    ui.word_influence("translate", model, result, attention=True)
+
+
+def beams_tab(result: translate.TranslateResult) -> None:
+    """The Beam tab: the translations the beam kept, with their scores."""
+    if result.beam == 1:
+        st.info("Beam width 1 is greedy decoding: the decoder keeps only its single best guess at each step. "
+                "Move the slider above to keep several.")
+    st.markdown(f"The beam kept the {result.beam} most likely partial translations at each step; these finished. "
+                f"Score: the log-probability divided by a length factor, ((5 + words) / 6) to the power {translate.BEAM_LENGTH_ALPHA:g}, "
+                "so that short sentences are not favoured; closer to 0 is better. They are shown as the decoder wrote them, `<unk>` included.")
+    st.dataframe(
+        [{"rank": i + 1, "translation": alt.text, "score": alt.score, "probability": alt.probability}
+         for i, alt in enumerate(result.alternatives)],
+        hide_index=True, width="stretch",
+        column_config={"score": st.column_config.NumberColumn("score", format="%.3f"),
+                       "probability": st.column_config.NumberColumn("probability", format="%.2e")})
+
+
 @st.fragment
 def translator() -> None:
     text = ui.guard_text(ui.text_box("English sentence", DEFAULT, live=True,
@@ -147,91 +233,11 @@ def translator() -> None:
                    "English word it was reading, and that word's usual French partner in the training pairs takes its "
                    f"place (or the word is copied, like a name): {swaps}.")
 
-    # The tabs rerun on a switch, so the Beam tree tab's drawing is paid for only while it is open (bench/README.md);
-    # ?tab=Beam+tree opens it from a link.
-    encoder, decoder, attention, beams, tree = st.tabs(["① Encoder reads", "② Decoder writes", "Attention", "Beam",
-                                                        "Beam tree"], key="tab", on_change="rerun", bind="query-params")
-
-    with encoder:
-        st.markdown("The encoder reads **every** English word before the decoder writes anything. After each word it "
-                    "holds a hidden state: its memory of the sentence so far. The decoder starts from the final memory.")
-        units = min(48, trace.hidden.shape[1])
-        ui.chart(
-            viz.word_heatmap(trace.hidden[:, :units], [str(u + 1) for u in range(units)], viz.numbered(trace.tokens),
-                     "Encoder memory after each word",
-                     viz.DIVERGING, "after %{y}<br>unit %{x}: %{z:.2f}", zmid=0.0), key="encoder_states")
-        st.caption(f"The first {units} of its {trace.hidden.shape[1]} hidden units. Blue: positive, red: negative. Rows change as each new word arrives: that is the memory updating. "
-                   "A second RNN also reads the sentence right to left (not shown) so each word knows what follows it.")
-        st.markdown("**Why the decoder must wait.** If the English stopped after each word, the first French word would be:")
-        ui.chart(viz.readout_heatmap(trace, title=""), key="first_word")
-        changes = translate.first_word_changes(trace)
-        if len(changes) > 1:
-            steps = "; ".join(f"after “{ui.plain(trace.tokens[i])}” it becomes *{ui.plain(word)}*" for i, word in changes[1:])
-            st.caption(f"After “{ui.plain(trace.tokens[0])}” alone the first French word would be "
-                       f"*{ui.plain(changes[0][1])}*; {steps}. A word further on changed how the sentence must start: "
-                       "that is why the decoder waits for the encoder to read to the end.")
-        elif changes:
-            st.caption(f"Here the first French word is *{ui.plain(changes[0][1])}* whatever comes next, but that is "
-                       "not always so: in *My grandmother lives in a small village.* it starts as *Mon* and becomes "
-                       "*Ma* once *grandmother* arrives. The decoder cannot know in advance, so it waits for the end.")
-
-    with decoder:
-        st.markdown("The decoder writes one French word at a time. At each step it scores every word it knows; "
-                    "it takes into account what it has already written and where it looks in the English.")
-        steps = len(result.target)
-        index = st.select_slider("Step", options=list(range(steps)), value=0,
-                                 format_func=lambda i: f"{i + 1}. {result.target[i]}"
-                                 + (f" → {result.replaced[i][1]}" if i in result.replaced else ""),
-                                 key=f"step-{hash(tuple(result.target))}") if steps > 1 else 0
-        written = translate.detokenize(result.written()[:index])
-        st.markdown("**Written so far:**")
-        st.text(written or "(nothing yet: the decoder starts from the encoder's final memory)")
-        left, right = st.columns(2)
-        with left:
-            ui.chart(viz.prob_bars(result.steps[index], f"Step {index + 1}: next French word",
-                                          highlight=result.target[index]), key="step_bars")
-        with right:
-            looks = dict(zip(viz.numbered(result.source), result.attention[index].tolist()))
-            top = dict(sorted(looks.items(), key=lambda kv: -kv[1])[:5])
-            ui.chart(viz.prob_bars(top, "…while looking at these English words"),
-                            key="step_attention")
-        st.caption("`<eos>` is the word that ends the sentence: the decoder stops when it chooses it. The bars "
-                   "show the model's probabilities along the chosen translation.")
-
-    with attention:
-        ui.chart(
-            viz.word_heatmap(result.attention, viz.numbered(result.source), viz.numbered(result.target),
-                     "Where the decoder looked (English across, French down)", "Blues",
-                     "writing %{y}<br>looking at %{x}: %{z:.0%}"), key="attention_map")
-        st.caption("This network's attention is all or nothing: at each step it reads from a single English position "
-                   "(the weights really are 100 % and 0 %, not rounded; hover for the exact values). And that position "
-                   "is not always the word being translated: the bidirectional encoder's state at a word also holds "
-                   "what it read before and after it, so the decoder may find *tomorrow* by looking at the final “.”. "
-                   "Attention shows where the decoder read from, which is often, not always, the word it translates.")
-        st.caption("Each row is one French word being written; dark squares are the English words it attended to. "
-                   "Word order differs between the languages, so the dark squares do not always follow the diagonal.")
-        st.markdown("**Attention or attribution?** Attention shows where the decoder *read from* while writing a French "
-                    "word. Attribution asks which English words that French word *needed*: take one away (replace it "
-                    "by an unknown word), and see how much the decoder's probability of writing it changes.")
-        ui.word_influence("translate", model, result, attention=True)
-
-    with beams:
-        if result.beam == 1:
-            st.info("Beam width 1 is greedy decoding: the decoder keeps only its single best guess at each step. "
-                    "Move the slider above to keep several.")
-        st.markdown(f"The beam kept the {result.beam} most likely partial translations at each step; these finished. "
-                    f"Score: the log-probability divided by a length factor, ((5 + words) / 6) to the power {translate.BEAM_LENGTH_ALPHA:g}, "
-                    "so that short sentences are not favoured; closer to 0 is better. They are shown as the decoder wrote them, `<unk>` included.")
-        st.dataframe(
-            [{"rank": i + 1, "translation": alt.text, "score": alt.score, "probability": alt.probability}
-             for i, alt in enumerate(result.alternatives)],
-            hide_index=True, width="stretch",
-            column_config={"score": st.column_config.NumberColumn("score", format="%.3f"),
-                           "probability": st.column_config.NumberColumn("probability", format="%.2e")})
-
-    if tree.open:
-        with tree:
-            search_tree(result, text)
+    # Only the open tab draws (a switch reruns the fragment): a closed tab costs a student's rerun nothing
+    # (bench/README.md); ?tab=Beam+tree opens one from a link.
+    ui.lazy_tabs({"① Encoder reads": lambda: encoder_tab(result), "② Decoder writes": lambda: decoder_tab(result),
+                  "Attention": lambda: attention_tab(result), "Beam": lambda: beams_tab(result),
+                  "Beam tree": lambda: search_tree(result, text)})
 
 
 translator()

@@ -44,12 +44,7 @@ if not trace.tokens:
 ui.unknown_words_note(trace)
 steps = len(trace.tokens)
 
-# Labels short enough that all five tabs fit a 390 px phone without a scroll arrow; the lesson sends students to the
-# feed-forward network first and the memory next, so those come right after the default tab (they stay in reach
-# on a narrower phone too). The lesson names them "Feed-forward network" and "Memory": keep those labels.
-animation, contrast, memory, path, unrolled = st.tabs(["Words", "Feed-forward network", "Memory", "Path", "Loop"])
-
-with animation:
+def words_tab() -> None:
     st.markdown(
         f"Each square is one of the {trace.hidden.shape[1]} hidden units (blue positive, red negative, white near zero)"
         + (f"; the bars show {trace.readout_title[:1].lower() + trace.readout_title[1:]}." if trace.readout else ".")
@@ -71,7 +66,8 @@ with animation:
     with st.expander("Narration, word by word", expanded=mode != "Step by step"):
         st.markdown("\n".join(f"{i + 1}. {ui.plain(hidden.narrate(trace, i).split(': ', 1)[1])}" for i in range(steps)))
 
-with memory:
+
+def memory_tab() -> None:
     st.markdown("Two sentences that differ in **one early word**. How long does the network remember the difference? "
                 "After the words become the same again, the distance between the two memories shows what is still carried.")
     pair = chosen.memory_pair
@@ -94,7 +90,8 @@ with memory:
     else:
         st.info("Type two sentences to compare.")
 
-with path:
+
+def path_tab() -> None:
     points, variance = hidden.pca_2d(trace.hidden)
     st.markdown("Each hidden state is a point in a space of many dimensions. Squashed to the two directions in which "
                 "this sentence moves the memory most (PCA), the reading becomes a path: one point per word.")
@@ -102,7 +99,8 @@ with path:
              alt="The hidden states projected to two dimensions, labelled by word, in reading order.")
     st.caption(f"These two directions show {variance.sum():.0%} of how the memory moves over this sentence.")
 
-with unrolled:
+
+def loop_tab() -> None:
     layers = model.recurrent_layers()
     rows = hidden.recurrent_weights(layers)
     total = sum(r.count for r in rows)
@@ -120,8 +118,10 @@ with unrolled:
                "`_reverse`, or whose layer is a backward GRU, read right to left. The {hidden.gate_count(next(iter(layers.values())))} stacked blocks "
                f"in each {kind} matrix are its gates.")
 
-with contrast:
+
+def feedforward_tab() -> None:
     vocab = model.vocab
+    total = sum(r.count for r in hidden.recurrent_weights(model.recurrent_layers()))
     st.markdown("The video's plain feed-forward network has a **fixed input layer**: one slot per word position, and "
                 "in each slot a one-hot vector with one neuron per vocabulary word. Here it is for this sentence and "
                 f"this model's vocabulary of {len(vocab):,} words. (The feed-forward network trained on the Review "
@@ -160,11 +160,21 @@ with contrast:
         f"{elsewhere}. Different neurons, different rows of weights: what the network learns about “{word}” in one "
         f"place does not carry to the other. The RNN reads “{word}” with the same weights wherever it stands.")
 
+
+# Labels short enough that all five tabs fit a 390 px phone without a scroll arrow; the lesson sends students to the
+# feed-forward network first and the memory next, so those come right after the default tab (they stay in reach
+# on a narrower phone too). The lesson names them "Feed-forward network" and "Memory": keep those labels.
+# Only the open tab draws (a switch reruns the page): each closed one cost every rerun its charts, and Memory its
+# two more readings (bench/README.md). ?tab=Memory opens one from a link.
+ui.lazy_tabs({"Words": words_tab, "Feed-forward network": feedforward_tab, "Memory": memory_tab, "Path": path_tab,
+              "Loop": loop_tab})
+
 if ui.explains(task_name):
     st.subheader("Which words did it use?")
     st.caption("The memory above carries every word read so far. Which of them did the answer depend on? Take each "
                "word away in turn and see how far the answer moves.")
     ui.word_influence(task_name, model, result)
 
-st.download_button("⬇ Hidden states and answers as CSV", hidden.trace_csv(trace), file_name=f"hidden_states_{task_name}.csv",
+# made only when clicked: every rerun building it cost the page a CSV of every hidden unit
+st.download_button("⬇ Hidden states and answers as CSV", lambda: hidden.trace_csv(trace), file_name=f"hidden_states_{task_name}.csv",
                    mime="text/csv", help="One row per word: the answer so far and every hidden unit.")

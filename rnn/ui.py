@@ -245,6 +245,16 @@ def chart(figure, key: str | None = None, alt: str | None = None, where=st) -> N
     where.plotly_chart(figure, width="stretch", key=key, config=CHART_CONFIG, alt=alt)
 
 
+def lazy_tabs(tabs: dict[str, Callable[[], None]], key: str = "tab") -> None:
+    """Tabs (label -> what draws its content) of which only the open one draws: a switch reruns the script, so a
+    closed tab costs a rerun nothing. Bound to the link (?tab=Memory), so a link can open any of them."""
+    containers = st.tabs(list(tabs), key=key, on_change="rerun", bind="query-params")
+    for container, draw in zip(containers, tabs.values()):
+        if container.open:
+            with container:
+                draw()
+
+
 def plain(text: str) -> str:
     """User text for markdown: every markdown character escaped, so it shows exactly as typed."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

@@ -60,7 +60,7 @@ def test_entities_explains_the_tag_of_the_word_the_student_picks():
 @needs_bundle("translate")
 def test_translate_shows_attribution_beside_attention_for_the_french_word_picked():
     text = "My grandmother lives in a small village."
-    app = asked("2_Translate.py", text)
+    app = asked("2_Translate.py", text, tab="Attention")  # the view sits in the Attention tab
     picker = next(s for s in app.select_slider if s.label == "French word to explain")
     picker.set_value(1).run()
     assert not app.exception, app.exception

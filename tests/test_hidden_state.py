@@ -135,7 +135,7 @@ def test_caption_slot_numbers_match_the_one_hot_chart(text):
     if not (bundle_dir("stars") / "model.pt").is_file():
         pytest.skip("the stars bundle is not trained")
     app = AppTest.from_file(PAGE, default_timeout=120)
-    app.query_params.update({"model": "Review stars", "text": text})
+    app.query_params.update({"model": "Review stars", "text": text, "tab": "Feed-forward network"})
     app.run()
     assert not app.exception
     caption = next(m.value for m in app.markdown if "No parameter sharing" in m.value)
@@ -157,6 +157,26 @@ def test_lesson_tabs_keep_their_names_and_stay_short_enough_for_a_phone():
     assert labels[1:3] == ["Feed-forward network", "Memory"]
     # short labels without emoji: together they fit the tab bar of a 390 px phone, so no tab hides behind an arrow
     assert sum(len(label) for label in labels) <= 40 and all(label.isascii() for label in labels)
+
+
+def test_only_the_open_tab_draws_and_a_link_opens_any_tab():
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.run()
+    assert not app.exception, app.exception
+    drawn = {"Words": "Each square is one of the", "Feed-forward network": "No parameter sharing",
+             "Memory": "differ in **one early word**", "Path": "Each hidden state is a point",
+             "Loop": "One set of weights, shared by all"}
+
+    def shown() -> set[str]:
+        markdown = " ".join(m.value for m in app.markdown)
+        return {tab for tab, words in drawn.items() if words in markdown}
+
+    assert shown() == {"Words"}  # a closed tab costs a rerun nothing
+    for tab in drawn:
+        app.query_params["tab"] = tab
+        app.run()
+        assert not app.exception, app.exception
+        assert shown() == {tab}
 
 
 def test_feedforward_first_layer_parameters():
@@ -182,15 +202,19 @@ def test_page_runs_for_each_model(name):
     assert not app.exception, app.exception
     assert not app.error
     markdown = " ".join(m.value for m in app.markdown)
-    assert "One set of weights, shared by all" in markdown
-    # the parameter count on the page is the real model's
     model = task_module(MODELS[name]).load()
-    total = sum(p.numel() for layer in model.recurrent_layers().values() for p in layer.parameters())
-    assert f"{total:,} parameters in the recurrent" in markdown
     # names keep their capitals inside the sentence ("French", "CRF")
     assert "the bars show " + trace_title_start(MODELS[name]) in markdown
     # an ensemble shows its first network, and says so
     assert ("networks trained apart" in markdown) == (model.networks > 1)
+    app.query_params["tab"] = "Loop"
+    app.run()
+    assert not app.exception, app.exception
+    markdown = " ".join(m.value for m in app.markdown)
+    assert "One set of weights, shared by all" in markdown
+    # the parameter count on the page is the real model's
+    total = sum(p.numel() for layer in model.recurrent_layers().values() for p in layer.parameters())
+    assert f"{total:,} parameters in the recurrent" in markdown
 
 
 def test_step_by_step_view_comes_from_the_url_and_narrates():
@@ -243,3 +267,15 @@ def test_regression_a_digit_normalised_word_is_the_same_id_in_the_trace_and_the_
     assert trace.known[slot] and layout.word_ids[slot] == model.vocab.id("0000") != model.vocab.unk_id
 
 
+
+
+def test_a_sentence_typed_in_a_tab_is_still_there_after_a_look_at_another_tab():
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.query_params["tab"] = "Memory"
+    app.run()
+    app.text_input(key="a").set_value("the red dog ran home").run()
+    for tab in ("Words", "Memory"):
+        app.query_params["tab"] = tab
+        app.run()
+        assert not app.exception, app.exception
+    assert app.text_input(key="a").value == "the red dog ran home"

@@ -18,6 +18,19 @@ def test_translate_beam_width_comes_from_the_link():
 @pytest.mark.parametrize("value", HOSTILE)
 @pytest.mark.parametrize("page,key", [("1_Autocomplete.py", "temperature"), ("2_Translate.py", "beam"),
                                       ("3_Entities.py", "kinds"), ("4_Review_Stars.py", "text"),
-                                      ("5_Hidden_State.py", "step"), ("6_Watch_It_Learn.py", "epochs")])
+                                      ("5_Hidden_State.py", "step"), ("6_Watch_It_Learn.py", "epochs"),
+                                      ("2_Translate.py", "tab"), ("5_Hidden_State.py", "tab")])
 def test_hostile_query_values_fall_back(page, key, value):
     run(page, {key: value})
+
+
+TABS = {"2_Translate.py": ["① Encoder reads", "② Decoder writes", "Attention", "Beam", "Beam tree"],
+        "5_Hidden_State.py": ["Words", "Feed-forward network", "Memory", "Path", "Loop"]}
+
+
+@pytest.mark.parametrize("page,tab", [(page, tab) for page, tabs in TABS.items() for tab in tabs])
+def test_every_tab_opens_from_the_link_on_hostile_text(page, tab):
+    """Only the open tab draws, so each one is opened here on a sentence that tries to be HTML."""
+    app = run_page(page, "<script>alert(1)</script> <b>Bob</b> met 😀 in Paris", tab=tab)
+    assert [t.label for t in app.tabs] == TABS[page]
+    assert not app.error
