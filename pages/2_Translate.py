@@ -159,7 +159,7 @@ def attention_tab(result: translate.TranslateResult) -> None:
     """The Attention tab: where the decoder read from, and (asked for) which words each French word needed."""
     ui.chart(
         viz.word_heatmap(result.attention, viz.numbered(result.source), viz.numbered(result.target),
-                 "Where the decoder looked (English across, French down)", "Blues",
+                 "Where the decoder looked (English across, French down)", viz.BLUES,
                  "writing %{y}<br>looking at %{x}: %{z:.0%}"), key="attention_map")
     st.caption("This network's attention is all or nothing: at each step it reads from a single English position "
                "(the weights really are 100 % and 0 %, not rounded; hover for the exact values). And that position "

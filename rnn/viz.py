@@ -1,11 +1,14 @@
 """Plotly figure builders: pure functions, data in and figure out (no Streamlit here)."""
 from __future__ import annotations
 
+import functools
 import html
 from typing import Sequence
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
+import plotly.io
 
 from rnn.trace import Trace
 
@@ -14,13 +17,43 @@ ACCENT = "#0072B2"
 SECOND = "#E69F00"
 MUTED = "#8A8F98"
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=15)
-DIVERGING = "RdBu"  # hidden units: negative red, positive blue, zero white
+# Colour scales as lists, as go.Figure would send them: a scale's name would be looked up by plotly.js instead,
+# whose "Blues" is another scale than plotly's.
+DIVERGING = plotly.colors.get_colorscale("RdBu")  # hidden units: negative red, positive blue, zero white
+BLUES = plotly.colors.get_colorscale("Blues")
 
 
-# Plotly checks every property of a figure while building it: about four fifths of a chart's cost on a page
-# rerun. The figures are fixed code, not user input, so the test suite builds every one of them checked
-# (tests/conftest.py turns this on, for the pages it runs too) and the app skips the check on students' reruns.
+# Plotly checks every property of a figure while building it, and builds an object for every trace, frame and
+# axis: most of a chart's cost on a page rerun (16 ms of the Hidden state animation's 20). The figures are fixed
+# code, not user input, so the test suite builds every one of them as a checked go.Figure (tests/conftest.py turns
+# this on, for the pages it runs too) and the app hands Streamlit the same content as a plain dict (DrawnFigure).
 VALIDATE = False
+
+
+class DrawnFigure(go.Figure):
+    """A figure that only goes to st.plotly_chart, kept as the plain dict it was built from: st.plotly_chart asks a
+    go.Figure for its to_dict() and nothing else. The dict is what go.Figure would give (the default template
+    included); tests/test_viz.py checks every page's charts both ways. Anything else (.layout, .data) is not there:
+    build with VALIDATE on to inspect a figure."""
+
+    def __init__(self, spec: dict):  # go.Figure.__init__ is the cost this skips
+        self.__dict__["_spec"] = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    to_plotly_json = to_dict
+
+
+def _template() -> dict:
+    """The default template as go.Figure puts it into every figure's layout (importing streamlit makes its own
+    the default: the browser fills in the page's theme colours)."""
+    return _template_named(plotly.io.templates.default)
+
+
+@functools.lru_cache(maxsize=4)
+def _template_named(name: str) -> dict:
+    return go.Figure().to_dict()["layout"]["template"]
 
 
 def figure(data: list[dict], title: str, height: int, frames: list[dict] | None = None, **layout) -> go.Figure:
@@ -46,7 +79,20 @@ def figure(data: list[dict], title: str, height: int, frames: list[dict] | None 
     for name, axis in merged.items():
         if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
             merged[name] = {"fixedrange": True, **axis}
-    return go.Figure(dict(data=data, layout=merged, frames=frames or []), _validate=VALIDATE)
+    if VALIDATE:
+        return go.Figure(dict(data=data, layout=merged, frames=frames or []))
+    spec = _without_unset(dict(data=data, layout=merged, frames=frames or []))
+    spec["layout"]["template"] = _template()
+    return DrawnFigure(spec if frames else {"data": spec["data"], "layout": spec["layout"]})
+
+
+def _without_unset(value):
+    """The spec without its None-valued properties (None leaves a property unset: go.Figure drops them)."""
+    if isinstance(value, dict):
+        return {key: _without_unset(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [_without_unset(item) for item in value]
+    return value
 
 
 def percent(probability: float) -> str:
@@ -71,7 +117,7 @@ def readout_heatmap(trace: Trace, title: str | None = None) -> go.Figure:
     labels = list(trace.readout[0]) if trace.readout else []
     z = np.array([[step.get(label, 0.0) for label in labels] for step in trace.readout]) if labels else np.zeros((0, 0))
     rows = [f"{i + 1}. {tok}" for i, tok in enumerate(_words(trace.tokens))]
-    cells = dict(type="heatmap", z=z, x=labels, y=rows, colorscale="Blues", zmin=0, zmax=1,
+    cells = dict(type="heatmap", z=z, x=labels, y=rows, colorscale=BLUES, zmin=0, zmax=1,
                  text=[[percent(v) for v in row] for row in z], texttemplate="%{text}",
                  hovertemplate="after '%{y}': %{x} %{z:.1%}<extra></extra>", showscale=False)
     return figure([cells], title if title is not None else trace.readout_title, 80 + 30 * max(len(rows), 1),
@@ -193,7 +239,7 @@ def path_chart(points: np.ndarray, tokens: list[str], variance: np.ndarray) -> g
     """The hidden states as a path in 2-D (PCA), one labelled point per word, arrows in reading order."""
     path = dict(type="scatter", x=points[:, 0], y=points[:, 1], mode="lines+markers+text",
                 text=[f"{i + 1}. {w}" for i, w in enumerate(_words(tokens))], textposition="top center",
-                marker=dict(size=11, color=np.arange(len(tokens)), colorscale="Blues", cmin=-2,
+                marker=dict(size=11, color=np.arange(len(tokens)), colorscale=BLUES, cmin=-2,
                             line=dict(width=1, color="#1B1F24")),
                 line=dict(color=MUTED, width=1.5), hovertemplate="%{text}<extra></extra>")
     arrows = [dict(x=points[i, 0], y=points[i, 1], ax=points[i - 1, 0], ay=points[i - 1, 1], xref="x", yref="y", axref="x",
@@ -307,7 +353,7 @@ def numbered(words: list[str]) -> list[str]:
     return [f"{i + 1}. {html.escape(w)}" for i, w in enumerate(words)]
 
 
-def word_heatmap(z: np.ndarray, x: list[str], y: list[str], title: str, colorscale: str, hover: str,
+def word_heatmap(z: np.ndarray, x: list[str], y: list[str], title: str, colorscale: list, hover: str,
                  zmid: float | None = None) -> go.Figure:
     """A grid of words against words (or units), labels across the top: encoder memory, attention."""
     cells = dict(type="heatmap", z=z, x=x, y=y, colorscale=colorscale, zmid=zmid, showscale=False,
