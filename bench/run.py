@@ -127,9 +127,9 @@ def rss_mb(pid: int) -> float:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time the processes have used so far."""
+    """User + system CPU time the processes and their children (the model worker) have used so far."""
     total = 0
-    for pid in pids:
+    for pid in [child for pid in pids for child in (pid, *children(pid))]:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])

@@ -4,7 +4,7 @@ import random
 
 import streamlit as st
 
-from rnn import ui, viz
+from rnn import ui, viz, worker
 from rnn.tasks import autocomplete
 
 ui.setup_page(
@@ -53,7 +53,7 @@ def autocompleter() -> None:
                                      help="The suggestions update with every key you press."))
     if text is None:
         return
-    result = autocomplete.predict(model, text)
+    result = worker.predict("autocomplete", model, text)  # in the model worker's process (rnn/worker.py)
     ui.unknown_words_note(result.context_trace)
 
     # The grey continuation (beam search): one click accepts all of it.

@@ -1,7 +1,7 @@
 """Translate: an attention encoder-decoder turns English into French, with every step of the decoding shown."""
 import streamlit as st
 
-from rnn import ui, viz, viz_beam
+from rnn import ui, viz, viz_beam, worker
 from rnn.tasks import translate
 from rnn.tasks.translate import beam_tree
 from rnn.tasks.translate.confidence import confidence_note
@@ -50,8 +50,9 @@ beam = ui.controls().slider("Beam width", 1, 8, 5, key="beam", bind="query-param
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def translated(text: str, beam_width: int) -> translate.TranslateResult:
-    """Shared by every session: thirty students opening the same link pay for one beam search, not thirty."""
-    return translate.predict(model, text, beam=beam_width)
+    """Shared by every session: thirty students opening the same link pay for one beam search, not thirty. Computed in
+    the model worker's process (rnn/worker.py): the beam search was the largest part of a class's load on one core."""
+    return worker.predict("translate", model, text, beam=beam_width)
 
 
 @st.cache_data(max_entries=256, show_spinner="Decoding from that start…")

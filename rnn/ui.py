@@ -18,7 +18,7 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from rnn import attribution, viz
+from rnn import attribution, viz, worker
 from rnn.checkpoint import BundleError
 from rnn.registry import TASKS
 from rnn.text import strip_bidi_controls
@@ -121,6 +121,7 @@ def setup_page(title: str, icon: str, intro: str = "") -> None:
                    "one word at a time.")
     st.html(_PRESENTER_CSS if presenting else _BASE_CSS)
     _keep_sentences_apart(title)
+    worker.warm()
     st.title(f"{icon} {title}")
     if intro and presenting:  # on a projector the answer must fit on the first screen: the teacher tells the story
         with st.expander("What this page shows"):
