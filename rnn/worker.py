@@ -7,71 +7,145 @@ operations, each with Python around it), so it runs here instead: in a process o
 holding its own copy of the translator. The server's threads wait for it without holding the GIL, and draw pages
 meanwhile.
 
+The worker is `python -m rnn.worker`, a plain subprocess that reads requests on its stdin and answers on its stdout
+(pickles, each after its length), one at a time. Not multiprocessing: its spawn re-imports the parent's __main__ in
+the child, and while Streamlit runs a page, __main__ is that page.
+
 If the process cannot start or dies, the work runs in the server's own process as before: slower under load, never
-wrong. RNN_WORKER=0 turns the process off (a server with one core, or too little memory for a second copy of the
-translator: about 250 MB).
+wrong. The worker holds a second copy of torch and of the two models (about 450 MB), so it runs only where there
+are two cores and at least MIN_MEMORY_GB of memory (a container's limit when it has one); RNN_WORKER=1 or 0
+decides instead.
 """
 from __future__ import annotations
 
+import atexit
+import functools
 import logging
-import multiprocessing
 import os
+import pickle
+import struct
+import subprocess
+import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from rnn.tasks import task_module
 
 log = logging.getLogger(__name__)
 
-_pool: ProcessPoolExecutor | None = None
-_lock = threading.Lock()
-_models: dict[str, Any] = {}  # in the worker process: each task's model, loaded on its first request
-_warmed: set[str] = set()  # in the server: the tasks the current worker has been asked to load
 TASKS = ("translate", "autocomplete")  # the tasks whose pages send their predictions here
+MIN_MEMORY_GB = 2.0  # the server and its worker hold ~1.2 GB under a class's load (bench/README.md)
+_ROOT = Path(__file__).resolve().parents[1]
 
 
 def enabled() -> bool:
-    """Use the worker process? Off with RNN_WORKER=0, and on a machine with one core (nothing to gain there)."""
-    return os.environ.get("RNN_WORKER", "1") != "0" and (os.cpu_count() or 1) > 1
+    """Use the worker process? RNN_WORKER=1 or 0 if set; else where it pays: a second core (nothing to gain on one)
+    and room for a second copy of the models."""
+    chosen = os.environ.get("RNN_WORKER", "")
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    return (os.cpu_count() or 1) > 1 and memory_gb() >= MIN_MEMORY_GB
 
 
-def _start_worker() -> None:
-    """In the worker process: one torch thread, as the app's own inference uses."""
-    import torch
+@functools.lru_cache(maxsize=1)
+def memory_gb() -> float:
+    """The memory this server may use: its container's limit (cgroup v2, then v1) when there is one, else the
+    machine's."""
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            value = Path(limit).read_text().strip()
+        except OSError:
+            continue
+        if value.isdigit() and int(value) < 2**60:  # "max", or v1's huge number: no limit
+            return int(value) / 2**30
+    try:
+        total_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                        if line.startswith("MemTotal:"))
+    except (OSError, StopIteration, ValueError):
+        return 0.0
+    return total_kb / 2**20
 
-    torch.set_num_threads(1)
+
+def send(stream: BinaryIO, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
 
 
-def _model_here(task: str) -> Any:
-    """In the worker process: its own copy of the task's shipped model."""
-    if task not in _models:
-        _models[task] = task_module(task).load()
-    return _models[task]
+def receive(stream: BinaryIO) -> Any:
+    """The next message; EOFError when the other side has gone."""
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError("the other process closed the pipe")
+    data = stream.read(struct.unpack("<Q", header)[0])
+    return pickle.loads(data)
 
 
-def _predict_here(task: str, text: str, options: dict) -> Any:
-    return task_module(task).predict(_model_here(task), text, **options)
+class Worker:
+    """The server's handle on one worker process: requests go one at a time (a lock), and a thread waiting for its
+    answer holds no GIL."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "rnn.worker"], cwd=_ROOT, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE)
+        self.lock = threading.Lock()
+
+    def call(self, request: tuple) -> Any:
+        """The request's answer (a raised exception is raised here); EOFError or OSError if the process died."""
+        with self.lock:
+            send(self.process.stdin, request)
+            ok, value = receive(self.process.stdout)
+        if ok:
+            return value
+        raise value
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+_worker: Worker | None = None
+_lock = threading.Lock()
+_warmed: set[str] = set()  # the tasks the current worker has been asked to load
+
+
+def _the_worker() -> Worker:
+    global _worker
+    with _lock:
+        if _worker is None or _worker.process.poll() is not None:
+            _worker = Worker()
+            _warmed.clear()
+            atexit.register(_worker.stop)
+        return _worker
+
+
+def _stop() -> None:
+    """Stop the current worker (a dead one, or for a test): the next request starts a new one."""
+    global _worker
+    with _lock:
+        if _worker is not None:
+            _worker.stop()
+            _worker = None
 
 
 def warm() -> None:
     """Start the worker and have it load its models now, without waiting (every page calls this as it opens): the
     first translation then does not wait the few seconds a new process and its models take to load."""
+    if not enabled():
+        return
+    worker = _the_worker()
     for task in TASKS:
-        if enabled() and task not in _warmed:
+        if task not in _warmed:
             _warmed.add(task)
-            _the_pool().submit(_model_here, task)
+            threading.Thread(target=_quietly, args=(worker, ("load", task)), daemon=True).start()
 
 
-def _the_pool() -> ProcessPoolExecutor:
-    global _pool
-    with _lock:
-        if _pool is None:
-            # spawn: a fresh interpreter, never a fork of a server with threads running
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_start_worker)
-        return _pool
+def _quietly(worker: Worker, request: tuple) -> None:
+    try:
+        worker.call(request)
+    except Exception as err:  # a page's own request reports it (and falls back)
+        log.warning("the model worker could not %s: %s", request, err)
 
 
 def predict(task: str, model: Any, text: str, **options: Any) -> Any:
@@ -79,18 +153,47 @@ def predict(task: str, model: Any, text: str, **options: Any) -> Any:
     (with its own copy of the same bundle), else here with `model`."""
     if enabled():
         try:
-            return _the_pool().submit(_predict_here, task, text, options).result()
-        except (BrokenProcessPool, OSError) as err:  # the process died or could not start
+            worker = _the_worker()
+            return worker.call(("predict", task, text, options))
+        except (EOFError, OSError) as err:  # the process died or could not start
             log.warning("the model worker failed (%s): computing in the server's process", err)
-            _restart()
+            _stop()
     return task_module(task).predict(model, text, **options)
 
 
-def _restart() -> None:
-    """Drop a broken pool: the next request starts a new worker process."""
-    global _pool
-    with _lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = None
-        _warmed.clear()
+# ---- in the worker process ----------------------------------------------------------------------------------------
+
+def serve(requests: BinaryIO, answers: BinaryIO) -> None:
+    """Answer requests until the server closes the pipe: ("load", task) or ("predict", task, text, options)."""
+    import torch
+
+    torch.set_num_threads(1)  # as the app's own inference
+    models: dict[str, Any] = {}
+    while True:
+        try:
+            request = receive(requests)
+        except EOFError:
+            return
+        try:
+            kind, task, *arguments = request
+            if task not in models:
+                models[task] = task_module(task).load()
+            if kind == "load":
+                answer = (True, None)
+            else:
+                text, options = arguments
+                answer = (True, task_module(task).predict(models[task], text, **options))
+        except Exception as err:
+            answer = (False, err)
+        try:
+            send(answers, answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as err:
+            send(answers, (False, RuntimeError(f"the model worker's answer could not be sent: {err}")))
+
+
+if __name__ == "__main__":
+    # The answers go out on a copy of stdout; the process's own stdout is pointed at stderr, so that anything a
+    # library prints cannot corrupt them.
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    serve(sys.stdin.buffer, answers)

@@ -9,19 +9,18 @@ from rnn import worker
 from rnn.tasks import autocomplete, translate
 from tests.apptest import needs_bundle
 
-pytestmark = pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the worker runs only where there is a second core")
 
 
 @pytest.fixture
 def fresh_worker(monkeypatch):
-    monkeypatch.delenv("RNN_WORKER", raising=False)
-    worker._restart()
+    monkeypatch.setenv("RNN_WORKER", "1")  # on whatever machine the tests run
+    worker._stop()
     yield
-    worker._restart()
+    worker._stop()
 
 
 def worker_pids() -> list[int]:
-    return list(worker._pool._processes) if worker._pool is not None else []
+    return [worker._worker.process.pid] if worker._worker is not None and worker._worker.process.poll() is None else []
 
 
 @needs_bundle("translate")
@@ -58,10 +57,30 @@ def test_switched_off_it_computes_in_the_server(fresh_worker, monkeypatch):
     monkeypatch.setenv("RNN_WORKER", "0")
     model = translate.load()
     assert worker.predict("translate", model, "I like tea.").translation == translate.predict(model, "I like tea.").translation
-    assert worker._pool is None  # no process was started
+    assert worker._worker is None  # no process was started
 
 
 @needs_bundle("translate")
 def test_a_bad_request_fails_as_it_would_in_the_server(fresh_worker):
     with pytest.raises(TypeError):
         worker.predict("translate", translate.load(), "I like tea.", beams=3)  # no such option
+
+
+@pytest.mark.parametrize("cores,memory_gb,chosen,expected", [
+    (2, 24.0, "", True), (1, 24.0, "", False), (2, 1.0, "", False),  # no second core, or no room for a second copy
+    (2, 1.0, "1", True), (2, 24.0, "0", False)])
+def test_it_runs_where_there_is_a_second_core_and_memory_for_it(monkeypatch, cores, memory_gb, chosen, expected):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(worker, "memory_gb", lambda: memory_gb)
+    monkeypatch.setenv("RNN_WORKER", chosen)
+    assert worker.enabled() is expected
+
+
+def test_the_memory_it_reads_is_a_size_in_gb():
+    assert 0.1 < worker.memory_gb() < 10_000
+
+
+def test_the_worker_process_ends_when_its_server_goes(fresh_worker):
+    process = worker.Worker().process
+    process.stdin.close()  # what a server's exit does to the pipe
+    assert process.wait(timeout=60) == 0
