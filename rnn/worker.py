@@ -84,12 +84,24 @@ def receive(stream: BinaryIO) -> Any:
 
 class Worker:
     """The server's handle on one worker process: requests go one at a time (a lock), and a thread waiting for its
-    answer holds no GIL."""
+    answer holds no GIL. It loads its models as it starts; until they are in (`ready`), pages compute here, so no
+    student waits for a worker that is still starting."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "rnn.worker"], cwd=_ROOT, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE)
         self.lock = threading.Lock()
+        self.ready = threading.Event()
+        threading.Thread(target=self._load, daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            for task in TASKS:
+                self.call(("load", task))
+        except Exception as err:  # a missing bundle or a dead process: the pages compute here
+            log.warning("the model worker could not load its models: %s", err)
+            return
+        self.ready.set()
 
     def call(self, request: tuple) -> Any:
         """The request's answer (a raised exception is raised here); EOFError or OSError if the process died."""
@@ -107,7 +119,6 @@ class Worker:
 
 _worker: Worker | None = None
 _lock = threading.Lock()
-_warmed: set[str] = set()  # the tasks the current worker has been asked to load
 
 
 def _the_worker() -> Worker:
@@ -115,7 +126,6 @@ def _the_worker() -> Worker:
     with _lock:
         if _worker is None or _worker.process.poll() is not None:
             _worker = Worker()
-            _warmed.clear()
             atexit.register(_worker.stop)
         return _worker
 
@@ -129,35 +139,22 @@ def _stop() -> None:
             _worker = None
 
 
-def warm() -> None:
-    """Start the worker and have it load its models now, without waiting (every page calls this as it opens): the
-    first translation then does not wait the few seconds a new process and its models take to load."""
-    if not enabled():
-        return
-    worker = _the_worker()
-    for task in TASKS:
-        if task not in _warmed:
-            _warmed.add(task)
-            threading.Thread(target=_quietly, args=(worker, ("load", task)), daemon=True).start()
-
-
-def _quietly(worker: Worker, request: tuple) -> None:
-    try:
-        worker.call(request)
-    except Exception as err:  # a page's own request reports it (and falls back)
-        log.warning("the model worker could not %s: %s", request, err)
+def warm() -> Worker | None:
+    """Start the worker if it is not running, without waiting for it (every page calls this as it opens): it loads
+    its models meanwhile."""
+    return _the_worker() if enabled() else None
 
 
 def predict(task: str, model: Any, text: str, **options: Any) -> Any:
-    """module.predict(model, text, **options) for a shipped task, computed in the worker process when it runs
+    """module.predict(model, text, **options) for a shipped task, computed in the worker process when it is ready
     (with its own copy of the same bundle), else here with `model`."""
-    if enabled():
-        try:
-            worker = _the_worker()
+    try:
+        worker = warm()
+        if worker is not None and worker.ready.is_set():
             return worker.call(("predict", task, text, options))
-        except (EOFError, OSError) as err:  # the process died or could not start
-            log.warning("the model worker failed (%s): computing in the server's process", err)
-            _stop()
+    except (EOFError, OSError) as err:  # the process died or could not start
+        log.warning("the model worker failed (%s): computing in the server's process", err)
+        _stop()
     return task_module(task).predict(model, text, **options)
 
 

@@ -1,6 +1,7 @@
 """The model worker (rnn/worker.py): the same answers as the server's own process, from another process; when that
 process dies, or is switched off, the server computes them itself."""
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -19,6 +20,11 @@ def fresh_worker(monkeypatch):
     worker._stop()
 
 
+def started() -> None:
+    """A worker that has loaded its models (until then the server answers itself)."""
+    assert worker.warm().ready.wait(timeout=120)
+
+
 def worker_pids() -> list[int]:
     return [worker._worker.process.pid] if worker._worker is not None and worker._worker.process.poll() is None else []
 
@@ -26,6 +32,7 @@ def worker_pids() -> list[int]:
 @needs_bundle("translate")
 def test_a_translation_from_the_worker_is_the_one_computed_here(fresh_worker):
     model, text = translate.load(), "My grandmother lives in a small village."
+    started()
     there = worker.predict("translate", model, text, beam=3)
     here = translate.predict(model, text, beam=3)
     assert worker_pids() and os.getpid() not in worker_pids()  # it came from another process
@@ -37,6 +44,7 @@ def test_a_translation_from_the_worker_is_the_one_computed_here(fresh_worker):
 @needs_bundle("autocomplete")
 def test_suggestions_from_the_worker_are_the_ones_computed_here(fresh_worker):
     model, text = autocomplete.load(), "I would like to "
+    started()
     there, here = worker.predict("autocomplete", model, text), autocomplete.predict(model, text)
     assert there.next_words == here.next_words and there.continuation == here.continuation
 
@@ -44,12 +52,25 @@ def test_suggestions_from_the_worker_are_the_ones_computed_here(fresh_worker):
 @needs_bundle("translate")
 def test_when_the_worker_dies_the_server_answers_and_the_next_request_starts_a_new_one(fresh_worker):
     model, text = translate.load(), "I like tea."
+    started()
     first = worker.predict("translate", model, text)
     [pid] = worker_pids()
     os.kill(pid, 9)
     assert worker.predict("translate", model, text).translation == first.translation  # computed here meanwhile
+    started()
     assert worker.predict("translate", model, text).translation == first.translation
     assert worker_pids() and pid not in worker_pids()
+
+
+@needs_bundle("translate")
+def test_while_the_worker_loads_its_models_the_server_answers_itself(fresh_worker, monkeypatch):
+    model = translate.load()
+    asked, loading = [], threading.Event()
+    monkeypatch.setattr(worker.Worker, "call", lambda self, request: asked.append(request) or loading.wait(60))
+    assert not worker.warm().ready.is_set()  # still loading: the stub holds its first model
+    assert worker.predict("translate", model, "I like tea.").translation == translate.predict(model, "I like tea.").translation
+    assert ("predict", "translate", "I like tea.", {}) not in asked
+    loading.set()
 
 
 @needs_bundle("translate")
@@ -62,6 +83,7 @@ def test_switched_off_it_computes_in_the_server(fresh_worker, monkeypatch):
 
 @needs_bundle("translate")
 def test_a_bad_request_fails_as_it_would_in_the_server(fresh_worker):
+    started()
     with pytest.raises(TypeError):
         worker.predict("translate", translate.load(), "I like tea.", beams=3)  # no such option
 
