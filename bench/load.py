@@ -177,6 +177,14 @@ def profile_so_far(profile: str) -> dict | None:
     return read(profile)
 
 
+def print_profiles(profile: str, warmed: dict | None) -> None:
+    """The server's profile since the warm-up, then its model worker's (rnn/worker.py; its own file) if it ran."""
+    print(report(profile, since=warmed))
+    if Path(profile + ".child").is_file():
+        print("\nthe model worker (its whole life, loading included):")
+        print(report(profile + ".child"))
+
+
 def print_level(row: dict) -> None:
     print(f"  {row['sessions']:>4} sessions: {row['reruns']} reruns, {row['errors']} errors, rerun p50/p95 "
           f"{row['rerun_ms_p50']:.0f}/{row['rerun_ms_p95']:.0f} ms, page open p95 {row['open_ms_p95']:.0f} ms, "
@@ -196,7 +204,7 @@ def load_measures(quick: bool, profile: str = "", levels: tuple[int, ...] = LEVE
             print_level(rows[-1])
         if profile:
             time.sleep(WRITE_EVERY_S + 1)  # the sampler's last write
-            print(report(profile, since=warmed))
+            print_profiles(profile, warmed)
     clean = [r["sessions"] for r in rows if r["errors"] == 0 and r["browser_errors"] == 0]
     at_30 = next((r for r in rows if r["sessions"] == 30), rows[0])
     return {"load_levels": rows, "load_sessions": max(clean, default=0), "load_errors": at_30["errors"] + at_30["browser_errors"],
@@ -220,7 +228,7 @@ def main() -> None:
             print_level(measure_level(url, pids, sessions, args.seconds, args.ramp, browser=not args.no_browser))
         if args.profile:
             time.sleep(WRITE_EVERY_S + 1)
-            print(report(args.profile, since=warmed))
+            print_profiles(args.profile, warmed)
 
 
 if __name__ == "__main__":

@@ -8,3 +8,5 @@ if os.environ.get("RNN_STACK_SAMPLES"):
     _sampler = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(_sampler)
     _sampler.start_if_asked()
+    # a process this one starts (the app's model worker, rnn/worker.py) samples into a file of its own
+    os.environ["RNN_STACK_SAMPLES"] += ".child"
