@@ -170,3 +170,14 @@ def test_presenter_mode_shows_every_menu_name_whole(app_url, page):
             'span:has(> [data-testid="stMarkdownContainer"]), [data-testid="stMarkdownContainer"] *')]
         .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => link.innerText))""")
     assert cut == []
+
+
+def test_the_hidden_state_csv_is_made_when_downloaded(app_url, page):
+    """The page hands Streamlit a function, not the CSV: a click must still bring the whole table."""
+    page.goto(f"{app_url}/Hidden_State?model=Entities&text=Bill+Clinton+visited+Moscow")
+    wait_for_app(page)
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Hidden states and answers as CSV").click()
+    assert download.value.suggested_filename == "hidden_states_entities.csv"
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert rows[0].startswith("step,word,known,") and [row.split(",")[1] for row in rows[1:]] == ["Bill", "Clinton", "visited", "Moscow"]
