@@ -2,10 +2,11 @@
 
 Streamlit runs every student's rerun as a thread of one Python process, and Python runs one thread's code at a time
 (the GIL): under a class's load one server did at most one core of work while the other core sat idle
-(bench/README.md). A Translate rerun's beam search is the largest single piece of that work (a thousand small tensor
-operations, each with Python around it), so it runs here instead: in a process of its own, started once per server,
-holding its own copy of the translator. The server's threads wait for it without holding the GIL, and draw pages
-meanwhile.
+(bench/README.md). Translate's beam search (a thousand small tensor operations, each with Python around it) and
+Autocomplete's reading of the typed words were the largest pieces of that work, so they run here instead: in a
+process of its own, started once per server, holding its own copies of those two models (TASKS). The server's
+threads wait for it without holding the GIL, and draw pages meanwhile. It loads its models as it starts; until
+they are in, the pages compute their answers in the server, as they would without it.
 
 The worker is `python -m rnn.worker`, a plain subprocess that reads requests on its stdin and answers on its stdout
 (pickles, each after its length), one at a time. Not multiprocessing: its spawn re-imports the parent's __main__ in
