@@ -13,7 +13,7 @@ The worker is `python -m rnn.worker`, a plain subprocess that reads requests on 
 the child, and while Streamlit runs a page, __main__ is that page.
 
 If the process cannot start or dies, the work runs in the server's own process as before: slower under load, never
-wrong. The worker holds a second copy of torch and of the two models (about 450 MB), so it runs only where there
+wrong. The worker holds a second copy of torch and of the two models (about 470 MB), so it runs only where there
 are two cores and at least MIN_MEMORY_GB of memory (a container's limit when it has one); RNN_WORKER=1 or 0
 decides instead.
 """
@@ -131,11 +131,12 @@ def _the_worker() -> Worker:
         return _worker
 
 
-def _stop() -> None:
-    """Stop the current worker (a dead one, or for a test): the next request starts a new one."""
+def _stop(dead: Worker | None = None) -> None:
+    """Stop the current worker (for a test), or `dead` if it is still the current one (another thread may have
+    started its successor already): the next request starts a new one."""
     global _worker
     with _lock:
-        if _worker is not None:
+        if _worker is not None and (dead is None or dead is _worker):
             _worker.stop()
             _worker = None
 
@@ -149,13 +150,14 @@ def warm() -> Worker | None:
 def predict(task: str, model: Any, text: str, **options: Any) -> Any:
     """module.predict(model, text, **options) for a shipped task, computed in the worker process when it is ready
     (with its own copy of the same bundle), else here with `model`."""
+    worker = None
     try:
         worker = warm()
         if worker is not None and worker.ready.is_set():
             return worker.call(("predict", task, text, options))
     except (EOFError, OSError) as err:  # the process died or could not start
         log.warning("the model worker failed (%s): computing in the server's process", err)
-        _stop()
+        _stop(worker)
     return task_module(task).predict(model, text, **options)
 
 

@@ -106,3 +106,12 @@ def test_the_worker_process_ends_when_its_server_goes(fresh_worker):
     process = worker.Worker().process
     process.stdin.close()  # what a server's exit does to the pipe
     assert process.wait(timeout=60) == 0
+
+
+def test_a_failure_seen_on_an_old_worker_leaves_its_successor_running(fresh_worker):
+    old = worker.warm()
+    old.stop()  # it died; another thread's request has already started the next one
+    new = worker.warm()
+    assert new is not old
+    worker._stop(old)  # what the first thread does when its call to the old one fails
+    assert worker._worker is new and new.process.poll() is None
