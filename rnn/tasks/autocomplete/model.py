@@ -57,9 +57,9 @@ class Context:
     feats: torch.Tensor  # [n+1, hidden] top-layer outputs after <bos> and after each word
     state: State  # the LSTM state after the last word
     readout: tuple[dict[str, float], ...]  # the trace's READOUT_WORDS likeliest next words after each word
-    # the whole next-word distribution after the last word, (log-probs [V], probabilities [V]): computed when first
-    # asked for (AutocompleteModel.distribution), as the reading of a half-typed word is only shown, never continued
-    distribution: tuple[torch.Tensor, np.ndarray] | None = None
+    # the whole next-word distribution after the last word (log-probs [V]): computed when first asked for
+    # (AutocompleteModel.distribution), as the reading of a half-typed word is only shown, never continued
+    distribution: torch.Tensor | None = None
 
 
 class AutocompleteModel:
@@ -82,8 +82,10 @@ class AutocompleteModel:
         self.vocab: Vocab = bundle.vocabs["words"]
         self.index = PrefixIndex(self.vocab)
         self.casing: dict[str, str] = {}  # how each word is usually written (load() reads the bundle's)
-        self.contexts = _LRU(256)  # a long text's entry holds up to 200 x hidden floats
-        self.expansions = _LRU(4096)  # one beam-search step each: a state and a few next words
+        # Full, the two hold ~27 MB (11 + 16). The search steps a keystroke reuses are mostly its own student's last
+        # keystroke's: with 30 or 120 students typing in turn, 1,024 steps kept saved as much as 4,096 (bench/README.md).
+        self.contexts = _LRU(256)  # a long text's entry holds up to 200 x hidden floats, and V log-probs
+        self.expansions = _LRU(2048)  # one beam-search step each: the lead's state (8 KB) and a few next words
         # every text starts here, so this reading is kept for good (outside the caches); every later word extends a
         # reading by one step, which is far cheaper than nn.LSTM's call on a whole text
         self.start = self._read(())
@@ -127,13 +129,13 @@ class AutocompleteModel:
             out, state = self.net.features(torch.tensor([[self.vocab.bos_id, *ids]]))
             return Context(out[0], state, tuple(_readout(self, out[0, 1:])))
 
-    def distribution(self, context: Context) -> tuple[torch.Tensor, np.ndarray]:
-        """The next-word distribution after a reading, (log-probs [V], probabilities [V]); kept with the reading.
-        (Two threads may both compute it the first time: the same numbers, so either may win.)"""
+    def distribution(self, context: Context) -> torch.Tensor:
+        """The next-word log-probabilities after a reading [V]; kept with the reading (only these: the probabilities
+        are one exp away, and a second copy of V floats in each of the cached readings would double their memory).
+        Two threads may both compute it the first time: the same numbers, so either may win."""
         if context.distribution is None:
             with torch.inference_mode():
-                log_probs = self.net.log_probs(context.feats[-1][None])[0]
-            context.distribution = (log_probs, log_probs.exp().numpy())
+                context.distribution = self.net.log_probs(context.feats[-1][None])[0]
         return context.distribution
 
     def sentence_log_probs(self, ids: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -231,7 +233,7 @@ def predict(model: AutocompleteModel, text: str, k: int = 8) -> Result:
     reading = model.read_context(tuple(ids[:n]))
     with_half_word = model.read_context(tuple(ids)) if len(ids) > n else reading
     feats, readout = with_half_word.feats, with_half_word.readout
-    here = model.distribution(reading)[1]
+    here = model.distribution(reading).exp().numpy()
     likeliest = np.argpartition(-here, k + 3)[: k + 3]
     likeliest = likeliest[np.argsort(-here[likeliest], kind="stable")]
     next_ids = [i for i in likeliest if i not in (model.vocab.unk_id, model.vocab.pad_id, model.vocab.bos_id)][:k]

@@ -34,7 +34,7 @@ def beam_continuation(model: AutocompleteModel, ids: tuple[int, ...], first: Seq
     k = width + 1  # one spare for <unk> (<pad> and <bos> are never a next word in training, so never likely)
     clusters = sum(1 for bound in model.lead.bounds[1:] if bound <= CONTINUATION_WORDS)
     context = model.read_context(ids)
-    here = model.distribution(context)[0]
+    here = model.distribution(context)
     start = list(first) if first is not None else torch.topk(here, k).indices.tolist()
     # path (words after the context) -> (LSTM state after it, log-probs and ids of its k likeliest next words)
     root = (model.lead_state(context.state), here[start].tolist(), start)
