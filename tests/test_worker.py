@@ -1,5 +1,6 @@
 """The model worker (rnn/worker.py): the same answers as the server's own process, from another process; when that
 process dies, or is switched off, the server computes them itself."""
+import io
 import os
 import threading
 
@@ -115,3 +116,17 @@ def test_a_failure_seen_on_an_old_worker_leaves_its_successor_running(fresh_work
     assert new is not old
     worker._stop(old)  # what the first thread does when its call to the old one fails
     assert worker._worker is new and new.process.poll() is None
+
+
+def test_the_worker_trims_its_heap_after_every_hundredth_answer(monkeypatch):
+    trims = []
+    monkeypatch.setattr(worker, "_heap_trimmer", lambda: trims.append)
+    requests, answers = io.BytesIO(), io.BytesIO()
+    for _ in range(2 * worker.TRIM_EVERY + 1):
+        worker.send(requests, ("predict", "no such task", "text", {}))  # cheap: each fails and is answered
+    requests.seek(0)
+    worker.serve(requests, answers)  # returns when the requests run out, as when the server goes
+    answers.seek(0)
+    replies = [worker.receive(answers) for _ in range(2 * worker.TRIM_EVERY + 1)]
+    assert all(ok is False for ok, _ in replies)
+    assert trims == [0, 0]
