@@ -118,15 +118,16 @@ def test_a_failure_seen_on_an_old_worker_leaves_its_successor_running(fresh_work
     assert worker._worker is new and new.process.poll() is None
 
 
-def test_the_worker_trims_its_heap_after_every_hundredth_answer(monkeypatch):
-    trims = []
-    monkeypatch.setattr(worker, "_heap_trimmer", lambda: trims.append)
+@pytest.mark.parametrize("every_s,trims", [(0.0, 3), (3600.0, 0)])
+def test_the_worker_trims_its_heap_at_most_every_so_often(monkeypatch, every_s, trims):
+    trimmed = []
+    monkeypatch.setattr(worker, "_heap_trimmer", lambda: trimmed.append)
+    monkeypatch.setattr(worker, "TRIM_EVERY_S", every_s)
     requests, answers = io.BytesIO(), io.BytesIO()
-    for _ in range(2 * worker.TRIM_EVERY + 1):
+    for _ in range(3):
         worker.send(requests, ("predict", "no such task", "text", {}))  # cheap: each fails and is answered
     requests.seek(0)
     worker.serve(requests, answers)  # returns when the requests run out, as when the server goes
     answers.seek(0)
-    replies = [worker.receive(answers) for _ in range(2 * worker.TRIM_EVERY + 1)]
-    assert all(ok is False for ok, _ in replies)
-    assert trims == [0, 0]
+    assert [worker.receive(answers)[0] for _ in range(3)] == [False] * 3
+    assert trimmed == [0] * trims
