@@ -38,7 +38,7 @@ from rnn.tasks import task_module
 log = logging.getLogger(__name__)
 
 TASKS = ("translate", "autocomplete")  # the tasks whose pages send their predictions here
-TRIM_EVERY_S = 1.0  # the most often the worker trims its heap (serve): 2-3 ms each
+TRIM_EVERY_S = 1.0  # the most often the worker trims its heap (serve): 2.4 ms each (median)
 MIN_MEMORY_GB = 2.0  # the server and its worker hold ~1.2 GB under a class's load (bench/README.md)
 _ROOT = Path(__file__).resolve().parents[1]
 

@@ -82,8 +82,8 @@ class AutocompleteModel:
         self.vocab: Vocab = bundle.vocabs["words"]
         self.index = PrefixIndex(self.vocab)
         self.casing: dict[str, str] = {}  # how each word is usually written (load() reads the bundle's)
-        # Full, the two hold ~27 MB (11 + 16). The search steps a keystroke reuses are mostly its own student's last
-        # keystroke's: with 30 or 120 students typing in turn, 1,024 steps kept saved as much as 4,096 (bench/README.md).
+        # Full, the two hold ~31 MB (15 + 16). The search steps a keystroke reuses are mostly its own student's last
+        # keystroke's: with 30 or 120 students typing in turn, 2,048 steps kept saved as much as 4,096 (bench/README.md).
         self.contexts = _LRU(256)  # a long text's entry holds up to 200 x hidden floats, and V log-probs
         self.expansions = _LRU(2048)  # one beam-search step each: the lead's state (8 KB) and a few next words
         # every text starts here, so this reading is kept for good (outside the caches); every later word extends a
